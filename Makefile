@@ -1,0 +1,26 @@
+# The two commands a new machine needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ARTICLES ?= 300
+
+.PHONY: setup demo test bench clean
+
+# Virtual environment with a current pip (the system pip 23 cannot resolve
+# lxml's duplicate extras), the project and its test tools.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(PY) -m herts_scraper demo --articles $(ARTICLES)
+
+test: setup
+	$(PY) -m pytest
+
+clean:
+	rm -rf archive/*.db archive/*.db-* archive/logs exports/*/ exports/*.jsonl exports/*.csv

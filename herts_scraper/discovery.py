@@ -1,0 +1,193 @@
+"""Finding articles: listing pages, RSS feeds and sitemaps. Pure functions.
+
+Each takes the bytes of a page and its URL and returns absolute URLs. Listings
+use the profile's teaser and pagination selectors first and fall back to
+general means (any link whose path looks like an article; rel=next or a link
+reading "Next") so that a markup change on the real site degrades gracefully.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from lxml import etree, html as lxml_html
+
+from .profiles import Profile
+
+_NEXT_TEXT = re.compile(r"^\s*(next|next page|older|more)\b|^\s*[›»>]+\s*$", re.I)
+_all_links = etree.XPath("//a[@href]")
+
+
+@dataclass
+class Teaser:
+    url: str
+    date_text: str | None = None
+
+
+@dataclass
+class Listing:
+    teasers: list[Teaser] = field(default_factory=list)
+    next_pages: list[str] = field(default_factory=list)
+    found_by: str = "profile"  # or "url-pattern" when the teaser selectors found nothing
+
+
+def _parse_html(body: bytes | str):
+    if not body or not body.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _text(el) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _href(el, base: str) -> str | None:
+    href = (el.get("href") or "").strip()
+    if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+        return None
+    return urljoin(base, href).split("#", 1)[0]
+
+
+def _first(xpaths, node):
+    for xp in xpaths:
+        found = xp(node)
+        if found:
+            return found
+    return []
+
+
+def _teaser_date(link, generation) -> str | None:
+    # The date sits inside the teaser link (SOH panels) or beside it.
+    node = link
+    for _ in range(3):
+        if node is None:
+            break
+        for xp in generation.teaser_date:
+            found = xp(node)
+            if found:
+                return _text(found[0])
+        node = node.getparent()
+    return None
+
+
+def parse_listing(body: bytes | str, url: str, profile: Profile) -> Listing:
+    """Article teasers and further listing pages of one listing page."""
+    doc = _parse_html(body)
+    listing = Listing()
+    if doc is None:
+        return listing
+    host = urlsplit(url).netloc
+    seen: set[str] = set()
+
+    for gen in profile.generations.values():
+        for link in _first(gen.teaser_links, doc):
+            target = _href(link, url)
+            if target and target not in seen and urlsplit(target).netloc == host:
+                seen.add(target)
+                listing.teasers.append(Teaser(target, _teaser_date(link, gen)))
+    if not listing.teasers:
+        listing.found_by = "url-pattern"
+        for link in _all_links(doc):
+            target = _href(link, url)
+            if target and target not in seen and urlsplit(target).netloc == host and profile.is_article_url(target):
+                seen.add(target)
+                listing.teasers.append(Teaser(target))
+
+    pages: list[str] = []
+    for gen in profile.generations.values():
+        for xp in gen.next_page + gen.page_links:
+            pages.extend(filter(None, (_href(a, url) for a in xp(doc))))
+    pages.extend(filter(None, (_href(a, url) for a in _all_links(doc) if _NEXT_TEXT.match(_text(a)))))
+    for page in pages:
+        if page != url and page not in seen and urlsplit(page).netloc == host and not profile.is_article_url(page):
+            seen.add(page)
+            listing.next_pages.append(page)
+    return listing
+
+
+def _xml_root(body: bytes):
+    if not body or not body.strip():
+        return None
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        return etree.fromstring(body.strip(), parser)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def parse_feed(body: bytes, url: str) -> list[Teaser]:
+    """Items of an RSS 2.0 or Atom feed: (link, pubDate text)."""
+    root = _xml_root(body)
+    items: list[Teaser] = []
+    if root is None:
+        return items
+    for item in root.iter():
+        name = _local(item.tag)
+        if name not in ("item", "entry"):
+            continue
+        link, date = None, None
+        for child in item:
+            cname = _local(child.tag)
+            if cname == "link":
+                link = (child.text or "").strip() or child.get("href")
+            elif cname in ("pubDate", "published", "updated") and not date:
+                date = (child.text or "").strip() or None
+        if link:
+            items.append(Teaser(urljoin(url, link.strip()), date))
+    return items
+
+
+def parse_sitemap(body: bytes, url: str) -> tuple[list[Teaser], list[str]]:
+    """(page URLs with lastmod, nested sitemap URLs) of a sitemap or sitemap index."""
+    root = _xml_root(body)
+    pages: list[Teaser] = []
+    sitemaps: list[str] = []
+    if root is None:
+        return pages, sitemaps
+    is_index = _local(root.tag) == "sitemapindex"
+    for entry in root:
+        loc = lastmod = None
+        for child in entry:
+            cname = _local(child.tag)
+            if cname == "loc":
+                loc = (child.text or "").strip()
+            elif cname == "lastmod":
+                lastmod = (child.text or "").strip() or None
+        if loc:
+            (sitemaps.append(urljoin(url, loc)) if is_index else pages.append(Teaser(urljoin(url, loc), lastmod)))
+    return pages, sitemaps
+
+
+def rebase(url: str, base_url: str | None, profile: Profile) -> str:
+    """Move a URL on the real site's host onto base_url (a replica or mirror)."""
+    if not base_url:
+        return url
+    parts = urlsplit(url)
+    if parts.netloc.lower() in profile.hosts:
+        base = urlsplit(base_url)
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+    return url
+
+
+_DATEPARSER_SETTINGS = {"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False}
+
+
+def parse_teaser_date(text: str | None):
+    """The day a teaser, feed item or sitemap entry gives ("Published: 09:45
+    20/11/2025", an RFC 822 pubDate, an ISO lastmod), or None."""
+    if not text:
+        return None
+    import dateparser  # imported late: it is slow to import and listings rarely need it
+
+    text = re.sub(r"^\s*(published|updated)\s*:?\s*", "", text, flags=re.I)
+    parsed = dateparser.parse(text, languages=["en"], settings=_DATEPARSER_SETTINGS)
+    return parsed.date() if parsed else None

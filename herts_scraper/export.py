@@ -1,0 +1,79 @@
+"""Exports of the archive: normalised records, JSON Lines or CSV.
+
+records: <out>/<area>/<sha1 of url>.md, exactly the reference record format.
+jsonl / csv: one file, <out>/articles.jsonl or <out>/articles.csv, every field
+of the latest version of each article (no raw HTML).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+from .archive import Archive, article_from_row
+
+FORMATS = ("records", "jsonl", "csv")
+_LIST_FIELDS = ("missing", "problems", "found_by", "images")
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Atomic write (temp file + rename) that leaves identical files untouched."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def export(archive: Archive, out: str | Path = "exports", fmt: str = "records",
+           include_removed: bool = False) -> dict:
+    """Write the export; returns {"articles": n, "written": files changed, "path": ...}."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = archive.articles(include_removed=include_removed)
+    if fmt == "records":
+        return _export_records(rows, out)
+    path = out / f"articles.{fmt}"
+    tmp = path.with_name(path.name + ".tmp")
+    n = 0
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        if fmt == "jsonl":
+            for row in rows:
+                row["record_date"] = article_from_row(row).meta().get("publish", {}).get("date")
+                fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+                n += 1
+        else:
+            writer = None
+            for row in rows:
+                row["record_date"] = article_from_row(row).meta().get("publish", {}).get("date")
+                for key in _LIST_FIELDS:
+                    row[key] = json.dumps(row.get(key), ensure_ascii=False)
+                if writer is None:
+                    writer = csv.DictWriter(fh, fieldnames=list(row))
+                    writer.writeheader()
+                writer.writerow(row)
+                n += 1
+    os.replace(tmp, path)
+    return {"articles": n, "written": 1, "path": str(path)}
+
+
+def _export_records(rows, out: Path) -> dict:
+    n = written = 0
+    areas = set()
+    for row in rows:
+        article = article_from_row(row)
+        folder = out / article.area
+        if article.area not in areas:
+            folder.mkdir(parents=True, exist_ok=True)
+            areas.add(article.area)
+        written += _write_if_changed(folder / article.record_name(), article.to_record().encode("utf-8"))
+        n += 1
+    return {"articles": n, "written": written, "path": str(out)}

@@ -1,0 +1,24 @@
+"""What the spiders yield. Scrapy handles dataclass items through itemadapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .archive import Capture  # an archived article page (Article + HTTP facts)
+
+__all__ = ["Capture", "PageFailure"]
+
+
+@dataclass(slots=True)
+class PageFailure:
+    """A page that gave no article: rejected by extraction or not fetched.
+
+    kind: "rejected" (extraction refused the page), "http" (an error status
+    after retries), "network" (timeout, reset, DNS), "error" (a bug: the
+    extractor raised). Every one is archived in the failures table.
+    """
+
+    url: str
+    kind: str
+    reason: str
+    http_status: int | None = None

@@ -1,0 +1,238 @@
+"""Site profiles: everything the project knows about one force's website.
+
+A profile is a YAML file in this folder (or any path). It may `extends:` a
+platform file; dictionaries merge, the child winning, and `furniture_phrases`
+add up. CSS selectors are compiled once to lxml XPath objects here so that the
+extraction hot path never translates CSS.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import yaml
+from cssselect import HTMLTranslator
+from lxml import etree
+
+PROFILE_DIR = Path(__file__).parent
+DEFAULT_PROFILE = "hertfordshire"
+_ADDITIVE_LISTS = {"furniture_phrases"}
+_translator = HTMLTranslator()
+
+
+class ProfileError(ValueError):
+    """A profile file is missing or malformed."""
+
+
+def css(selector: str) -> etree.XPath:
+    """Compile one CSS selector to an lxml XPath (descendants of the context node)."""
+    return etree.XPath(_translator.css_to_xpath(selector, prefix="descendant-or-self::"))
+
+
+def _compile_all(selectors) -> tuple[etree.XPath, ...]:
+    if isinstance(selectors, str):
+        selectors = [selectors]
+    return tuple(css(s) for s in selectors or ())
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generation of a site's markup (e.g. SOH, legacy)."""
+
+    name: str
+    start_paths: tuple[str, ...]
+    article_paths: tuple[re.Pattern, ...]
+    listing_paths: tuple[re.Pattern, ...]
+    teaser_links: tuple[etree.XPath, ...]
+    teaser_date: tuple[etree.XPath, ...]
+    next_page: tuple[etree.XPath, ...]
+    page_links: tuple[etree.XPath, ...]
+    title: tuple[etree.XPath, ...]
+    date: tuple[etree.XPath, ...]
+    date_formats: tuple[str, ...]
+    body: tuple[etree.XPath, ...]
+    furniture: tuple[etree.XPath, ...]
+    furniture_css: tuple[str, ...]
+    cms_id: tuple[etree.XPath, ...]
+    updated_marker: str | None
+    raw: dict = field(repr=False, compare=False, default_factory=dict)
+
+    def is_article_path(self, path: str) -> bool:
+        return any(p.search(path) for p in self.article_paths)
+
+    def is_listing_path(self, path: str) -> bool:
+        return any(p.search(path) for p in self.listing_paths)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    area: str
+    force_name: str
+    force_slug: str
+    origin: str
+    hosts: tuple[str, ...]
+    title_suffixes: tuple[str, ...]
+    generations: dict[str, Generation]
+    furniture_phrases: tuple[str, ...]
+    robots_disallow: tuple[str, ...]
+    title_prefix_updated: str | None
+    path: Path | None = None
+    raw: dict = field(repr=False, compare=False, default_factory=dict)
+
+    # -- URLs ---------------------------------------------------------------
+    def start_urls(self, base_url: str | None = None) -> list[str]:
+        """Start pages of every generation, on base_url (default: the real origin)."""
+        base = (base_url or self.origin).rstrip("/") + "/"
+        seen, urls = set(), []
+        for gen in self.generations.values():
+            for p in gen.start_paths:
+                u = urljoin(base, p.lstrip("/"))
+                if u not in seen:
+                    seen.add(u)
+                    urls.append(u)
+        return urls
+
+    def generation_for_url(self, url: str) -> Generation | None:
+        """The generation whose article URL pattern matches url, if any."""
+        path = _path_and_query(url)
+        for gen in self.generations.values():
+            if gen.is_article_path(path):
+                return gen
+        return None
+
+    def is_article_url(self, url: str) -> bool:
+        return self.generation_for_url(url) is not None
+
+    def is_listing_url(self, url: str) -> bool:
+        path = _path_and_query(url)
+        return any(g.is_listing_path(path) for g in self.generations.values())
+
+    def on_origin(self, url: str, base_url: str | None = None) -> str:
+        """url moved from base_url's origin (a replica, a mirror) to the real origin."""
+        parts = urlsplit(url)
+        origin = self.origin.rstrip("/")
+        rest = parts.path or "/"
+        if parts.query:
+            rest += "?" + parts.query
+        if not parts.netloc or parts.netloc.lower() in self.hosts:
+            return origin + rest if not parts.netloc else url
+        if base_url and urlsplit(base_url).netloc.lower() == parts.netloc.lower():
+            return origin + rest
+        return url
+
+    def is_own_host(self, url: str) -> bool:
+        return urlsplit(url).netloc.lower() in self.hosts
+
+    def strip_title_suffix(self, title: str) -> str:
+        for suffix in self.title_suffixes:
+            if title.endswith(suffix):
+                return title[: -len(suffix)].rstrip()
+        return title
+
+
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    return path + ("?" + parts.query if parts.query else "")
+
+
+def _merge(base: dict, child: dict) -> dict:
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        elif key in _ADDITIVE_LISTS and isinstance(out.get(key), list):
+            out[key] = out[key] + [v for v in value if v not in out[key]]
+        else:
+            out[key] = value
+    return out
+
+
+def _resolve_path(name_or_path: str) -> Path:
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") and p.exists():
+        return p
+    candidate = PROFILE_DIR / f"{name_or_path}.yaml"
+    if candidate.exists():
+        return candidate
+    known = sorted(x.stem for x in PROFILE_DIR.glob("*.yaml"))
+    raise ProfileError(f"no site profile {name_or_path!r}; known profiles: {', '.join(known)}")
+
+
+def _load_raw(path: Path, depth: int = 0) -> dict:
+    if depth > 5:
+        raise ProfileError(f"{path}: `extends` nests too deep")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
+    parent = data.pop("extends", None)
+    if parent:
+        data = _merge(_load_raw(_resolve_path(parent), depth + 1), data)
+    return data
+
+
+def _generation(name: str, raw: dict, force_slug: str) -> Generation:
+    listing = raw.get("listing", {})
+    article = raw.get("article", {})
+    try:
+        return Generation(
+            name=name,
+            start_paths=tuple(p.replace("{force}", force_slug) for p in raw.get("start_paths", ())),
+            article_paths=tuple(re.compile(p.replace("{force}", re.escape(force_slug))) for p in raw.get("article_paths", ())),
+            listing_paths=tuple(re.compile(p.replace("{force}", re.escape(force_slug))) for p in raw.get("listing_paths", ())),
+            teaser_links=_compile_all(listing.get("teaser_links")),
+            teaser_date=_compile_all(listing.get("teaser_date")),
+            next_page=_compile_all(listing.get("next_page")),
+            page_links=_compile_all(listing.get("page_links")),
+            title=_compile_all(article.get("title")),
+            date=_compile_all(article.get("date")),
+            date_formats=tuple(article.get("date_formats", ())),
+            body=_compile_all(article.get("body")),
+            furniture=_compile_all(article.get("furniture")),
+            furniture_css=tuple(article.get("furniture", ())),
+            cms_id=_compile_all(article.get("cms_id")),
+            updated_marker=article.get("updated_marker"),
+            raw=raw,
+        )
+    except (re.error, Exception) as exc:  # cssselect raises its own SelectorError
+        raise ProfileError(f"generation {name!r}: {exc}") from exc
+
+
+@lru_cache(maxsize=None)
+def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
+    """Load and compile a profile by name (`hertfordshire`) or by YAML path."""
+    path = _resolve_path(name_or_path)
+    raw = _load_raw(path)
+    missing = [k for k in ("name", "area", "origin", "force_slug") if not raw.get(k)]
+    if missing:
+        raise ProfileError(f"{path}: missing {', '.join(missing)}")
+    gens = {n: _generation(n, g or {}, raw["force_slug"]) for n, g in (raw.get("generations") or {}).items()}
+    if not gens:
+        raise ProfileError(f"{path}: no generations")
+    origin = raw["origin"].rstrip("/")
+    hosts = tuple(h.lower() for h in raw.get("hosts") or (urlsplit(origin).netloc,))
+    return Profile(
+        name=raw["name"],
+        area=raw["area"],
+        force_name=raw.get("force_name", raw["area"]),
+        force_slug=raw["force_slug"],
+        origin=origin,
+        hosts=hosts,
+        title_suffixes=tuple(raw.get("title_suffixes") or ()),
+        generations=gens,
+        furniture_phrases=tuple(raw.get("furniture_phrases") or ()),
+        robots_disallow=tuple(raw.get("robots_disallow") or ()),
+        title_prefix_updated=raw.get("title_prefix_updated"),
+        path=path,
+        raw=raw,
+    )
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml") if "name" in (yaml.safe_load(p.read_text()) or {}))

@@ -1,0 +1,47 @@
+"""Scrapy settings for herts-scraper.
+
+Polite by default, for the live site: robots.txt obeyed, an honest
+User-Agent, one request at a time at most once a second, AutoThrottle backing
+off when the site slows down. The news spider lifts the limits only when
+base_url is a loopback address (the replica).
+"""
+
+from herts_scraper import __version__
+
+BOT_NAME = "herts_scraper"
+SPIDER_MODULES = ["herts_scraper.spiders"]
+NEWSPIDER_MODULE = "herts_scraper.spiders"
+
+PROJECT_URL = "https://github.com/herts-scraper/herts-scraper"
+USER_AGENT = f"herts-scraper/{__version__} (+{PROJECT_URL}; news archive bot)"
+
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = False  # randomising would dip below one second
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {
+    "herts_scraper.pipelines.ArchivePipeline": 300,
+}
+
+# herts-scraper's own settings (override with -s NAME=value)
+ARCHIVE_PATH = "archive/herts.db"
+SITE_PROFILE = "hertfordshire"
+ARCHIVE_BATCH_SIZE = 50  # articles per SQLite transaction
