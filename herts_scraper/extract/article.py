@@ -1,0 +1,354 @@
+"""One article page (bytes or text, and its URL) -> an Article.
+
+Each field is read by the profile's selectors first and by general means
+after (og tags, <title>, <time>, <article>/<main>, text density), since the
+real site's markup may differ from what the profile knows; `found_by` says
+which way won. One lxml parse per page; no Scrapy here.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from herts_scraper.profiles import Generation, Profile, load_profile
+from herts_scraper.record import Article
+
+from . import content
+from .dates import ANY_DATE_RE, parse_display_date, parse_iso_date
+from .decode import decode_document
+from .markdown import blocks_to_body, collect_images, element_blocks
+
+_META = etree.XPath("//meta[@content][@property or @name or @itemprop]")
+_LINK_CANONICAL = etree.XPath("//link[@href][contains(translate(@rel, 'CANOICL', 'canoicl'), 'canonical')]")
+_TITLE = etree.XPath("//title")
+_H1 = etree.XPath("//h1")
+_TIMES = etree.XPath("//time")
+_BODY = etree.XPath("//body")
+_BASE_HREF = etree.XPath("//base/@href")
+_NEAR_AFTER = etree.XPath("following::text()[normalize-space()][position() <= 12]")
+_NEAR_BEFORE = etree.XPath("preceding::text()[normalize-space()][position() <= 4]")
+
+_PUBLISHED_META = ("article:published_time", "og:published_time", "published_time", "datepublished",
+                   "date", "dc.date", "dc.date.issued", "dcterms.created", "pubdate")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
+_LOOKS_HTML = re.compile(r"<(?:!doctype|html|head|body|meta|title|div|p|h[1-6]|article|main|span|a|ul|table|section)[\s>/]", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+_CSS_ATTR = re.compile(r"\[\s*([\w:-]+)")
+_NEAR_DATE_MAX = 80  # chars: a date line, not a paragraph that mentions a date
+
+
+class RejectedPage(ValueError):
+    """A page that cannot give an article; .reason is short and machine-friendly."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+_local = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    """One parser per thread (lxml parsers must not be shared across threads)."""
+    p = getattr(_local, "parser", None)
+    if p is None:
+        p = _local.parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    return p
+
+
+def _collapse(text: str | None) -> str:
+    return " ".join(text.split()) if text else ""
+
+
+def _spaced_text(el) -> str:
+    """Whole text with the child elements' texts kept apart ("09:45" "20/08/2024")."""
+    return " ".join(" ".join(el.itertext()).split())
+
+
+def _first_with_text(selectors, doc):
+    for sel in selectors:
+        for el in sel(doc):
+            if isinstance(el.tag, str) and _collapse("".join(el.itertext())):
+                return el
+    return None
+
+
+def parse_html(html: bytes | str, encoding: str | None = None):
+    """Decode and parse a page -> (root element, decoding problems, how it decoded).
+
+    Raises RejectedPage for empty, binary and non-HTML input.
+    """
+    if html is None or (isinstance(html, (bytes, bytearray)) and (not html or html.isspace())):
+        raise RejectedPage("empty")
+    if isinstance(html, (bytes, bytearray)):
+        html = bytes(html)
+        head = html[:4096]
+        if len(_CONTROL_BYTES.findall(head)) > len(head) // 50 and not html.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise RejectedPage("not-html", "binary content")
+    decoded = decode_document(html, encoding)
+    text = decoded.text.lstrip("\ufeff")
+    stripped = text.lstrip()
+    if not stripped:
+        raise RejectedPage("empty")
+    if stripped[0] in "{[":
+        raise RejectedPage("not-html", "looks like JSON")
+    head = text[:2048]
+    if len(_CONTROL.findall(head)) > len(head) // 50 or not _LOOKS_HTML.search(text):
+        raise RejectedPage("not-html", "no HTML markup")
+    if _CONTROL.search(text):  # stray control characters are not text (NUL would stop libxml2)
+        text = _CONTROL.sub("", text)
+    problems = list(decoded.problems)
+    tail = text[-4096:].rstrip()
+    if not tail.endswith(">") or "</html" not in tail.lower():
+        problems.append("truncated")
+    try:
+        root = etree.fromstring(_XML_DECL.sub("", text, count=1), _parser())
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise RejectedPage("not-html", str(exc)) from exc
+    if root is None:
+        raise RejectedPage("empty")
+    return root, problems, decoded.how
+
+
+def extract_article(
+    html: bytes | str,
+    url: str,
+    profile: Profile | str = "hertfordshire",
+    *,
+    base_url: str | None = None,
+    encoding: str | None = None,
+) -> Article:
+    """Extract one article page. Raises RejectedPage when there is no article."""
+    prof = load_profile(profile) if isinstance(profile, str) else profile
+    doc, problems, decoded_how = parse_html(html, encoding)
+    meta = _metas(doc)
+    found: dict[str, str] = {"encoding": decoded_how}
+
+    canonical, found["url"] = _canonical(doc, meta, url, prof, base_url)
+    rewrite = _rewriter(prof, base_url)
+    link_base = canonical
+    base_href = _BASE_HREF(doc)
+    if base_href:
+        try:
+            link_base = rewrite(urljoin(canonical, base_href[0].strip()))
+        except ValueError:
+            pass
+
+    gen, found_gen = _generation(doc, prof, canonical, url)
+    if found_gen:
+        found["generation"] = found_gen
+    gens = (gen,) if gen else tuple(prof.generations.values())
+
+    title, headline, found_title = _title(doc, meta, gens, prof)
+    description, found_desc = _description(meta)
+    formats = tuple(dict.fromkeys(f for g in gens for f in g.date_formats))
+    published, date_el, found_date = _published(doc, meta, gens, formats, headline)
+
+    furniture = tuple({id(s): s for g in gens for s in g.furniture}.values())
+    phrases = prof.furniture_phrases
+    blocks, regions, found_body = _body(doc, gens, furniture, phrases, (headline, date_el), link_base, rewrite)
+
+    if not title and not blocks:
+        raise RejectedPage("no-article", "no title and no body found")
+
+    article = Article(url=canonical, area=prof.area, title=title or None, description=description,
+                      published=published, body=blocks_to_body(blocks),
+                      generation=gen.name if gen else None, cms_id=_cms_id(doc, gens))
+    article.images = [img for r in regions for img in collect_images(r, link_base, rewrite)]
+    for field, how in (("title", found_title), ("description", found_desc), ("published", found_date),
+                       ("body", found_body)):
+        if how:
+            found[field] = how
+        else:
+            article.missing.append(field)
+    if article.cms_id:
+        found["cms_id"] = "profile"
+    article.found_by = found
+    article.problems = problems
+    return article
+
+
+# -- fields ----------------------------------------------------------------------
+def _metas(doc) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in _META(doc):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        if key and key not in out:
+            out[key] = m.get("content")
+    return out
+
+
+def _canonical(doc, meta, url, prof: Profile, base_url) -> tuple[str, str]:
+    """og:url or <link rel=canonical> when on the site (or the replica serving it), else the fetched URL."""
+    replica = urlsplit(base_url).netloc.lower() if base_url else None
+    links = _LINK_CANONICAL(doc)
+    for how, value in (("og:url", meta.get("og:url")), ("canonical", links[0].get("href") if links else None)):
+        if not value or not value.strip():
+            continue
+        try:
+            absolute = urljoin(url, value.strip())
+            host = urlsplit(absolute).netloc.lower()
+        except ValueError:
+            continue
+        if host in prof.hosts:
+            return absolute, how
+        if replica and host == replica:
+            return prof.on_origin(absolute, base_url), how
+    return prof.on_origin(url, base_url), "fetched"
+
+
+def _rewriter(prof: Profile, base_url: str | None):
+    """Addresses on the replica's origin -> the same address on the real site."""
+    if not base_url:
+        return lambda u: u
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+
+    def rewrite(u: str) -> str:
+        if u[: len(origin)].lower() == origin and u[len(origin) : len(origin) + 1] in ("", "/", "?", "#"):
+            return prof.on_origin(u, base_url)
+        return u
+
+    return rewrite
+
+
+def _generation(doc, prof: Profile, canonical: str, url: str) -> tuple[Generation | None, str | None]:
+    """The generation the URL names, unless the markup plainly is another one's
+    (old URLs may redirect to, or be canonical for, pages of the new site)."""
+    by_url = prof.generation_for_url(canonical) or prof.generation_for_url(url)
+    if by_url and (_first_with_text(by_url.title, doc) is not None or content.first_match(by_url.body, doc)):
+        return by_url, "url"
+    for g in prof.generations.values():
+        if g is not by_url and _first_with_text(g.title, doc) is not None and content.first_match(g.body, doc):
+            return g, "selectors"
+    return (by_url, "url") if by_url else (None, None)
+
+
+def _title(doc, meta, gens, prof: Profile):
+    """-> (title, the headline element if any, how found)."""
+    for g in gens:
+        el = _first_with_text(g.title, doc)
+        if el is not None:
+            return _collapse("".join(el.itertext())), el, "profile"
+    h1 = next((h for h in _H1(doc) if _collapse("".join(h.itertext()))), None)
+    og = _collapse(meta.get("og:title"))
+    if og:
+        return prof.strip_title_suffix(og), h1, "og:title"
+    titles = _TITLE(doc)
+    if titles:
+        text = _collapse("".join(titles[0].itertext()))
+        if text:
+            return prof.strip_title_suffix(text), h1, "title-tag"
+    if h1 is not None:
+        return _collapse("".join(h1.itertext())), h1, "h1"
+    return None, None, None
+
+
+def _description(meta) -> tuple[str | None, str | None]:
+    """og:description exactly as the attribute holds it (real ones keep newlines)."""
+    for key, how in (("og:description", "og:description"), ("description", "meta-description")):
+        value = meta.get(key)
+        if value and value.strip():
+            return value, how
+    return None, None
+
+
+def _published(doc, meta, gens, formats, headline):
+    """-> (ISO date, the element showing it if any, how found)."""
+    for g in gens:
+        for sel in g.date:
+            for el in sel(doc):
+                if not isinstance(el.tag, str):
+                    continue
+                iso = parse_display_date(_spaced_text(el), g.date_formats or formats) or parse_iso_date(el.get("datetime"))
+                if iso:
+                    return iso, el, "profile"
+    for el in _TIMES(doc):
+        iso = parse_iso_date(el.get("datetime")) or parse_display_date(_spaced_text(el), formats)
+        if iso:
+            return iso, el, "time-element"
+    for key in _PUBLISHED_META:
+        iso = parse_iso_date(meta.get(key))
+        if iso:
+            return iso, None, "meta-published"
+    if headline is None:
+        headline = next(iter(_H1(doc)), None)
+    if headline is not None:
+        for texts in (_NEAR_AFTER(headline), reversed(_NEAR_BEFORE(headline))):
+            for t in texts:
+                if len(t) > 2 * _NEAR_DATE_MAX or not ANY_DATE_RE.search(t):
+                    continue
+                el = t.getparent()
+                if el is None:
+                    continue
+                if t.is_tail:
+                    el = el.getparent() if el.getparent() is not None else el
+                # Widen to the whole date line (labels and time sit in sibling spans).
+                while el.getparent() is not None and len(_spaced_text(el.getparent())) <= _NEAR_DATE_MAX:
+                    el = el.getparent()
+                text = _spaced_text(el)
+                if len(text) > _NEAR_DATE_MAX:
+                    continue
+                iso = parse_display_date(text, formats)
+                if iso:
+                    return iso, el, "visible-date"
+    return None, None, None
+
+
+def _cms_id(doc, gens) -> str | None:
+    for g in gens:
+        css = g.raw.get("article", {}).get("cms_id") or ()
+        css = [css] if isinstance(css, str) else list(css)
+        for sel, text in zip(g.cms_id, css):
+            for el in sel(doc):
+                m = _CSS_ATTR.search(text)
+                value = el.get(m.group(1)) if m else _collapse("".join(el.itertext()))
+                if value and value.strip():
+                    return value.strip()
+    return None
+
+
+def _body(doc, gens, furniture, phrases, own_elements, link_base, rewrite):
+    """-> (Markdown blocks, the region elements, how the region was found)."""
+    finders = [("profile", lambda: content.first_match([s for g in gens for s in g.body], doc)),
+               ("article-element", lambda: _as_list(content.article_element(doc))),
+               ("main-element", lambda: _as_list(content.main_element(doc)))]
+    for how, finder in finders:
+        regions = finder()
+        if regions:
+            blocks = _convert(regions, furniture, phrases, own_elements, link_base, rewrite)
+            if blocks:
+                return blocks, regions, how
+    body = next(iter(_BODY(doc)), doc)
+    content.remove_furniture(body, furniture, phrases)
+    region = content.density_region(body)
+    if region is not None:
+        blocks = _convert([region], (), (), own_elements, link_base, rewrite)
+        if blocks:
+            return blocks, [region], "density"
+    return [], [], None
+
+
+def _as_list(el) -> list:
+    return [el] if el is not None else []
+
+
+def _convert(regions, furniture, phrases, own_elements, link_base, rewrite) -> list[str]:
+    blocks: list[str] = []
+    headline, date_el = own_elements
+    for region in regions:
+        # The headline and the date line are not body text; a date inside a
+        # sentence (<p>On <time>..</time> ...</p>) is, and stays.
+        if headline is not None and headline is not region and content.is_inside(headline, region):
+            content.drop(headline)
+        if (date_el is not None and date_el is not region and content.is_inside(date_el, region)
+                and not content.in_running_text(date_el, region)):
+            content.drop(date_el)
+        content.remove_furniture(region, furniture, phrases)
+        blocks.extend(element_blocks(region, link_base, rewrite))
+    return blocks

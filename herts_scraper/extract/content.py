@@ -1,0 +1,192 @@
+"""Which part of a page is the article, and what inside it is furniture.
+
+Region: the profile's body selectors, else <article>, else <main>/[role=main],
+else the container richest in paragraph text (a compact readability-style
+density score). Furniture: the profile's selectors, plus any block whose text
+starts with one of the profile's furniture phrases, whatever its markup.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lxml import etree
+
+_ARTICLES = etree.XPath("//article")
+_MAINS = etree.XPath("//main | //*[@role='main']")
+_NBSP = "\xa0"
+_LIST_PARTS = frozenset(("ul", "ol", "li", "table", "thead", "tbody", "tfoot", "tr", "dl"))
+# Blocks that may hold a furniture text (inline spans too: a banner may be one).
+_PHRASE_TAGS = ("p", "div", "section", "aside", "ul", "ol", "li", "a", "span", "nav", "header", "footer",
+                "h1", "h2", "h3", "h4", "h5", "h6", "form", "label", "strong", "b", "dl", "table", "button")
+_INLINE_PHRASE_TAGS = ("a", "span", "strong", "b", "label", "button")
+_TEXT_BLOCKS = ("p", "li", "td", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote")
+# A phrase match is furniture only if it is not most of the region's text:
+# a wrapper that opens with a banner but holds the article must stay.
+_FURNITURE_MAX_SHARE = 0.4
+_FURNITURE_MIN_CHARS = 300
+
+
+def text_of(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def drop(el) -> None:
+    """Remove el from its tree, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def is_inside(el, ancestor) -> bool:
+    if el is ancestor:
+        return True
+    return any(a is ancestor for a in el.iterancestors())
+
+
+def in_running_text(el, region) -> bool:
+    """True when el sits inside a paragraph-like block (below region)."""
+    for anc in el.iterancestors():
+        if anc is region:
+            return False
+        if anc.tag in _TEXT_BLOCKS:
+            return True
+    return False
+
+
+# -- region --------------------------------------------------------------------
+def first_match(selectors, doc) -> list:
+    """All elements of the first selector that matches (outermost ones only)."""
+    for sel in selectors:
+        found = sel(doc)
+        if found:
+            return _outermost([e for e in found if isinstance(e.tag, str)])
+    return []
+
+
+def _outermost(els: list) -> list:
+    if len(els) < 2:
+        return els
+    ids = {id(e) for e in els}
+    return [e for e in els if not any(id(a) in ids for a in e.iterancestors())]
+
+
+def largest(els: list):
+    """The element holding the most text (pages may mark teasers as <article>)."""
+    if not els:
+        return None
+    if len(els) == 1:
+        return els[0]
+    return max(els, key=lambda e: len(text_of(e)))
+
+
+def article_element(doc):
+    return largest(_outermost(_ARTICLES(doc)))
+
+
+def main_element(doc):
+    return largest(_outermost(_MAINS(doc)))
+
+
+def density_region(doc):
+    """The container whose paragraphs hold the most non-link text.
+
+    Each <p>/<li>/<pre>/<td> (and <div> with text of its own) scores its text
+    length minus its link text; the score goes to its container (for list items
+    and cells, the list's or table's) in full and to the next one up in half, as
+    readability does; the best-scored element wins.
+    """
+    scores: dict = {}
+    nodes: dict = {}
+    for el in doc.iter("p", "li", "pre", "td", "div", "blockquote"):
+        if el.tag == "div":
+            own = (el.text or "") + "".join(c.tail or "" for c in el)
+            length = len(" ".join(own.split()))
+            parent = el  # a bare text div is itself a container of text
+        else:
+            length = len(text_of(el))
+            if length == 0:
+                continue
+            length -= sum(len(text_of(a)) for a in el.iter("a"))
+            parent = el.getparent()
+            while parent is not None and parent.tag in _LIST_PARTS:  # list text belongs to the list's container
+                parent = parent.getparent()
+        if length <= 0 or parent is None:
+            continue
+        key = id(parent)
+        nodes[key] = parent
+        scores[key] = scores.get(key, 0.0) + length
+        grand = parent.getparent()
+        if grand is not None:
+            gkey = id(grand)
+            nodes[gkey] = grand
+            scores[gkey] = scores.get(gkey, 0.0) + length / 2
+    if not scores:
+        return None
+    best = max(scores, key=scores.__getitem__)
+    return nodes[best]
+
+
+# -- furniture -----------------------------------------------------------------
+@lru_cache(maxsize=32)
+def phrase_matcher(phrases: tuple[str, ...]):
+    """(XPath finding blocks whose text starts with a phrase's first word, exact regex)."""
+    if not phrases:
+        return None, None
+    firsts = sorted({p.split()[0] for p in phrases if p.split()})
+    words = "|" + "|".join(firsts) + "|"
+    tags = " or ".join(f"self::{t}" for t in _PHRASE_TAGS)
+    # An inline element counts only on its own, not inside running text.
+    inline = " or ".join(f"self::{t}" for t in _INLINE_PHRASE_TAGS)
+    in_text = " or ".join(f"parent::{t}" for t in _TEXT_BLOCKS)
+    first_word = f"substring-before(concat(normalize-space(translate(., '{_NBSP}', ' ')), ' '), ' ')"
+    xpath = etree.XPath(
+        f"descendant::*[{tags}][not({inline}) or not({in_text})]"
+        f"[contains({_literal(words)}, concat('|', {first_word}, '|'))]"
+    )
+    regex = re.compile(r"^(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases) + r")")
+    return xpath, regex
+
+
+def _literal(s: str) -> str:
+    if "'" not in s:
+        return f"'{s}'"
+    if '"' not in s:
+        return f'"{s}"'
+    return "concat(" + ", \"'\", ".join(f"'{part}'" for part in s.split("'")) + ")"
+
+
+def remove_furniture(region, selectors=(), phrases: tuple[str, ...] = ()) -> int:
+    """Strip furniture from inside region (never region itself). Returns how many blocks went."""
+    removed = 0
+    for sel in selectors:
+        for el in sel(region):
+            if el is not region and isinstance(el.tag, str) and el.getparent() is not None:
+                drop(el)
+                removed += 1
+    xpath, regex = phrase_matcher(tuple(phrases))
+    if xpath is None:
+        return removed
+    candidates = xpath(region)
+    if not candidates:
+        return removed
+    limit = max(_FURNITURE_MIN_CHARS, _FURNITURE_MAX_SHARE * len(text_of(region)))
+    gone: set[int] = set()
+    for el in candidates:  # document order: outer blocks before inner ones
+        if any(id(a) in gone for a in el.iterancestors()):
+            continue
+        text = text_of(el)
+        if len(text) <= limit and regex.match(text):
+            gone.add(id(el))
+            drop(el)
+            removed += 1
+    return removed
