@@ -84,5 +84,6 @@ def run_demo(articles: int = 300, db: str = "archive/herts.db", out: str = "expo
           f"{run['unchanged']} unchanged, {run['failed']} failed, {run['rejected']} rejected "
           f"in {run['duration_s']} s (log: {log})")
     print(f"archive: {db_path} ({total} articles)")
-    print(f"records: {Path(result['path']).resolve()} ({result['articles']} records)")
+    folders = ", ".join(str(p.resolve()) for p in sorted(Path(result["path"]).iterdir()) if p.is_dir())
+    print(f"records: {folders} ({result['articles']} records)")
     return 0
