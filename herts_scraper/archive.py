@@ -21,7 +21,7 @@ import sqlite3
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 import sqlite_utils
 
@@ -59,6 +59,8 @@ ARTICLE_COLUMNS = {
     "run_id": int,
 }
 _JSON_FIELDS = ("missing", "problems", "found_by", "images")
+RUN_COUNTS = ("new", "changed", "unchanged", "not_modified", "removed", "partial", "rejected", "failed",
+              "skipped", "requests", "bytes")
 
 
 def now_iso() -> str:
@@ -99,9 +101,10 @@ class Archive:
                 {
                     "id": int, "started": str, "finished": str, "status": str,
                     "spider": str, "base_url": str, "args": str, "new": int,
-                    "changed": int, "unchanged": int, "partial": int, "rejected": int,
-                    "failed": int, "skipped": int, "requests": int, "bytes": int,
-                    "duration_s": float, "message": str,
+                    "changed": int, "unchanged": int, "not_modified": int, "removed": int,
+                    "partial": int, "rejected": int, "failed": int, "skipped": int,
+                    "requests": int, "bytes": int, "duration_s": float, "mode": str,
+                    "health": str, "message": str,
                 },
                 pk="id",
             )
@@ -131,34 +134,40 @@ class Archive:
             db["articles"].enable_fts(["title", "description", "body"], create_triggers=True, tokenize="porter")
 
     # -- crawl runs -------------------------------------------------------------
-    def start_run(self, spider: str, base_url: str | None, args: dict) -> int:
+    def start_run(self, spider: str, base_url: str | None, args: dict, mode: str = "full") -> int:
         with self.db.atomic():
             row = self.db["crawl_runs"].insert(
-                {"started": now_iso(), "status": "running", "spider": spider,
+                {"started": now_iso(), "status": "running", "spider": spider, "mode": mode,
                  "base_url": base_url, "args": json.dumps(args, sort_keys=True)}
             )
         return row.last_pk
 
-    def finish_run(self, run_id: int, status: str, counts: dict, message: str = "") -> None:
+    def finish_run(self, run_id: int, status: str, counts: dict, message: str = "",
+                   health: list[str] | None = None) -> None:
         started = self.db["crawl_runs"].get(run_id)["started"]
         duration = (dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(started)).total_seconds()
-        fields = {k: counts.get(k, 0) for k in
-                  ("new", "changed", "unchanged", "partial", "rejected", "failed", "skipped", "requests", "bytes")}
+        fields = {k: counts.get(k, 0) for k in RUN_COUNTS}
         with self.db.atomic():
             self.db["crawl_runs"].update(
                 run_id,
-                {**fields, "finished": now_iso(), "status": status,
-                 "duration_s": round(duration, 3), "message": message},
+                {**fields, "finished": now_iso(), "status": status, "duration_s": round(duration, 3),
+                 "message": message, "health": json.dumps(health or [])},
             )
+
+    def close_dead_runs(self) -> int:
+        """Runs still "running" when the caller holds the lock were killed."""
+        with self.db.atomic():
+            cur = self.db.execute("update crawl_runs set status = 'killed' where status = 'running'")
+        return cur.rowcount
 
     # -- articles -----------------------------------------------------------------
     def store_many(self, captures: Iterable[Capture], run_id: int | None = None) -> dict:
         """Store a batch of captures in one transaction. Returns counts by outcome."""
         counts = {"new": 0, "changed": 0, "unchanged": 0, "partial": 0}
-        seen = now_iso()
+        now = now_iso()
         with self.db.atomic():
             for cap in captures:
-                outcome = self._store(cap, seen, run_id)
+                outcome = self._store(cap, cap.fetched_at or now, run_id)
                 counts[outcome] += 1
                 if cap.article.status == "partial":
                     counts["partial"] += 1
@@ -174,12 +183,13 @@ class Archive:
                 "etag": cap.etag, "last_modified": cap.last_modified, "run_id": run_id}
         if row and row[0] == digest:
             self.db.execute(
-                "update articles set last_seen = ?, removed_at = null, fetched_url = ?, "
+                "update articles set last_seen = max(last_seen, ?), removed_at = null, fetched_url = ?, "
                 "etag = ?, last_modified = ?, run_id = ? where url = ?",
                 [seen, cap.fetched_url, cap.etag, cap.last_modified, run_id, art.url],
             )
             self.db.execute(
-                "update versions set last_seen = ? where url = ? and version = ?", [seen, art.url, row[1]]
+                "update versions set last_seen = max(last_seen, ?) where url = ? and version = ?",
+                [seen, art.url, row[1]],
             )
             self._resolve_failures(cap.fetched_url, art.url, seen)
             return "unchanged"
@@ -211,6 +221,50 @@ class Archive:
             "update failures set resolved_at = ? where resolved_at is null and url in (?, ?)",
             [when, fetched_url or url, url],
         )
+
+    def touch(self, url: str, when: str | None = None, run_id: int | None = None) -> bool:
+        """A page answered 304 Not Modified: it is still there, unchanged."""
+        when = when or now_iso()
+        with self.db.atomic():
+            cur = self.db.execute(
+                "update articles set last_seen = max(last_seen, ?), removed_at = null, run_id = ? where url = ?",
+                [when, run_id, url])
+            self.db.execute("update versions set last_seen = max(last_seen, ?) where url = ? and version = "
+                            "(select versions from articles where url = ?)", [when, url, url])
+            self._resolve_failures(url, url, when)
+        return cur.rowcount > 0
+
+    def mark_removed(self, url: str, when: str | None = None) -> bool:
+        """Tombstone: the article answered 404/410. It stays, with its removal time."""
+        with self.db.atomic():
+            cur = self.db.execute(
+                "update articles set removed_at = ? where url = ? and removed_at is null", [when or now_iso(), url])
+        return cur.rowcount > 0
+
+    def sweep_removed(self, seen_since: str, when: str | None = None) -> list[str]:
+        """After a complete sweep: articles not seen since `seen_since` are removed."""
+        urls = [r[0] for r in self.db.execute(
+            "select url from articles where removed_at is null and last_seen < ?", [seen_since])]
+        with self.db.atomic():
+            for url in urls:
+                self.db.execute("update articles set removed_at = ? where url = ?", [when or now_iso(), url])
+        return urls
+
+    def known(self) -> dict[str, "Known"]:
+        """What a crawl needs to know of each archived article, by URL."""
+        return {r[0]: Known(*r[1:]) for r in self.db.execute(
+            "select url, title, etag, last_modified, removed_at from articles")}
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.atomic():
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    def versions(self, url: str) -> list[dict]:
+        return list(self.db.query("select * from versions where url = ? order by version", [url]))
 
     def record_failure(self, url: str, kind: str, reason: str, http_status: int | None = None,
                        run_id: int | None = None) -> None:
@@ -264,6 +318,13 @@ def article_from_row(row: dict) -> Article:
     )
 
 
+class Known(NamedTuple):
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    removed_at: str | None
+
+
 @dataclass(slots=True)
 class Capture:
     """One fetched article page: the extracted Article plus what HTTP said."""
@@ -275,3 +336,4 @@ class Capture:
     etag: str | None = None
     last_modified: str | None = None
     extractor_version: str | None = None
+    fetched_at: str | None = None  # ISO 8601 UTC; default: when stored (reparse gives the capture's date)

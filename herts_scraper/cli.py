@@ -4,6 +4,8 @@
     herts-scraper extract  PAGE.html --url URL [--format record|json] [--profile NAME]
     herts-scraper export   [--db PATH] [--out DIR] [--format records|jsonl|csv]
     herts-scraper status   [--db PATH]
+    herts-scraper history  URL [--db PATH] [--no-diff]
+    herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
 
 The crawl itself is Scrapy's: `scrapy crawl news -a base_url=URL`.
@@ -84,6 +86,54 @@ def _cmd_status(args) -> int:
     return 0
 
 
+def _version_record(v: dict, area: str) -> str:
+    from .record import record_meta, render_record
+
+    return render_record(record_meta(v["url"], area, v["title"], v["description"], v["published"]), v["body"] or "")
+
+
+def _cmd_history(args) -> int:
+    import difflib
+
+    archive = _open_archive(args.db)
+    if archive is None:
+        return EXIT_USAGE
+    with archive:
+        row = archive.article(args.url)
+        if row is None:
+            print(f"herts-scraper history: {args.url} is not in {args.db}", file=sys.stderr)
+            return 1
+        versions = archive.versions(args.url)
+    removed = f", removed {row['removed_at']}" if row["removed_at"] else ""
+    print(f"{args.url}: {len(versions)} version(s), first seen {row['first_seen']}{removed}")
+    for v in versions:
+        print(f"  v{v['version']}  {v['first_seen']} .. {v['last_seen']}  {v['content_hash'][:12]}  {v['title']}")
+    if not args.no_diff:
+        for old, new in zip(versions, versions[1:]):
+            sys.stdout.writelines(difflib.unified_diff(
+                _version_record(old, row["area"]).splitlines(keepends=True),
+                _version_record(new, row["area"]).splitlines(keepends=True),
+                f"v{old['version']} ({old['first_seen']})", f"v{new['version']} ({new['first_seen']})"))
+    return 0
+
+
+def _cmd_reparse(args) -> int:
+    from .reparse import reparse
+    from .warc import warc_dir_for
+
+    folder = args.warc or warc_dir_for(args.db)
+    try:
+        counts = reparse(folder, args.db, args.profile)
+    except FileNotFoundError as exc:
+        print(f"herts-scraper reparse: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    rate = counts["captures"] / counts["seconds"] if counts["seconds"] else 0
+    print(f"reparsed {counts['captures']} captures from {folder} into {args.db} in {counts['seconds']} s "
+          f"({rate:.0f}/s): {counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged, "
+          f"{counts['not_modified']} not modified, {counts['removed']} removed, {counts['rejected']} rejected")
+    return 0
+
+
 def _cmd_replica(argv: list[str]) -> int:
     from .replica.server import main as replica_main
 
@@ -119,6 +169,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="summarise the archive and its last crawl runs")
     p.add_argument("--db", default=DEFAULT_PATH)
     p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("history", help="the versions of one article, with a diff")
+    p.add_argument("url", help="the article's canonical URL")
+    p.add_argument("--db", default=DEFAULT_PATH)
+    p.add_argument("--no-diff", action="store_true", help="list the versions only")
+    p.set_defaults(func=_cmd_history)
+
+    p = sub.add_parser("reparse", help="rebuild the archive from its WARC captures, without network")
+    p.add_argument("--warc", help="folder of .warc.gz files (default: warc/ beside --db)")
+    p.add_argument("--db", default=DEFAULT_PATH, help="archive to write (an existing one or a new one)")
+    p.add_argument("--profile", help="site profile (default: the one each WARC file names)")
+    p.set_defaults(func=_cmd_reparse)
 
     p = sub.add_parser("demo", help="serve the replica, crawl it with `scrapy crawl news`, export")
     p.add_argument("--articles", type=int, default=300)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from .archive import Archive
 from .export import export
+from .report import EXIT_CODES
+from .warc import warc_dir_for
 
 
 def free_port() -> int:
@@ -73,17 +75,14 @@ def run_demo(articles: int = 300, db: str = "archive/herts.db", out: str = "expo
     finally:
         proc.terminate()
         proc.wait(10)
-    if status != 0:
+    if status not in (EXIT_CODES["ok"], EXIT_CODES["incomplete"], EXIT_CODES["unhealthy"]):
         print(f"the crawl failed (exit status {status}); see {log}", file=sys.stderr)
         return status
     with Archive(db_path) as archive:
-        run = archive.runs()[-1]
         result = export(archive, out, "records")
         total = archive.count()
-    print(f"crawl run {run['id']}: {run['status']}, {run['new']} new, {run['changed']} changed, "
-          f"{run['unchanged']} unchanged, {run['failed']} failed, {run['rejected']} rejected "
-          f"in {run['duration_s']} s (log: {log})")
-    print(f"archive: {db_path} ({total} articles)")
+    print(f"log: {log}")
+    print(f"archive: {db_path} ({total} articles; WARC captures in {warc_dir_for(db_path)})")
     folders = ", ".join(str(p.resolve()) for p in sorted(Path(result["path"]).iterdir()) if p.is_dir())
     print(f"records: {folders} ({result['articles']} records)")
     return 0

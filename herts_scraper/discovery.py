@@ -24,12 +24,14 @@ _all_links = etree.XPath("//a[@href]")
 class Teaser:
     url: str
     date_text: str | None = None
+    title: str | None = None
 
 
 @dataclass
 class Listing:
     teasers: list[Teaser] = field(default_factory=list)
-    next_pages: list[str] = field(default_factory=list)
+    next_page: str | None = None  # the page after this one (rel=next, a "Next" link)
+    next_pages: list[str] = field(default_factory=list)  # every further listing page linked, next_page first
     found_by: str = "profile"  # or "url-pattern" when the teaser selectors found nothing
 
 
@@ -75,6 +77,12 @@ def _teaser_date(link, generation) -> str | None:
     return None
 
 
+def _teaser_title(link, generation) -> str | None:
+    # Panels hold a title element; elsewhere the link text is the title.
+    found = _first(generation.teaser_title, link)
+    return _text(found[0] if found else link) or None
+
+
 def parse_listing(body: bytes | str, url: str, profile: Profile) -> Listing:
     """Article teasers and further listing pages of one listing page."""
     doc = _parse_html(body)
@@ -89,22 +97,30 @@ def parse_listing(body: bytes | str, url: str, profile: Profile) -> Listing:
             target = _href(link, url)
             if target and target not in seen and urlsplit(target).netloc == host:
                 seen.add(target)
-                listing.teasers.append(Teaser(target, _teaser_date(link, gen)))
+                listing.teasers.append(Teaser(target, _teaser_date(link, gen), _teaser_title(link, gen)))
     if not listing.teasers:
         listing.found_by = "url-pattern"
         for link in _all_links(doc):
             target = _href(link, url)
             if target and target not in seen and urlsplit(target).netloc == host and profile.is_article_url(target):
                 seen.add(target)
-                listing.teasers.append(Teaser(target))
+                listing.teasers.append(Teaser(target, None, _text(link) or None))
 
-    pages: list[str] = []
+    def usable(page):
+        return page != url and urlsplit(page).netloc == host and not profile.is_article_url(page)
+
+    nexts: list[str] = []
     for gen in profile.generations.values():
-        for xp in gen.next_page + gen.page_links:
+        for xp in gen.next_page:
+            nexts.extend(filter(None, (_href(a, url) for a in xp(doc))))
+    nexts.extend(filter(None, (_href(a, url) for a in _all_links(doc) if _NEXT_TEXT.match(_text(a)))))
+    listing.next_page = next((p for p in nexts if usable(p)), None)
+    pages = list(nexts)
+    for gen in profile.generations.values():
+        for xp in gen.page_links:
             pages.extend(filter(None, (_href(a, url) for a in xp(doc))))
-    pages.extend(filter(None, (_href(a, url) for a in _all_links(doc) if _NEXT_TEXT.match(_text(a)))))
     for page in pages:
-        if page != url and page not in seen and urlsplit(page).netloc == host and not profile.is_article_url(page):
+        if page not in seen and usable(page):
             seen.add(page)
             listing.next_pages.append(page)
     return listing
@@ -134,15 +150,17 @@ def parse_feed(body: bytes, url: str) -> list[Teaser]:
         name = _local(item.tag)
         if name not in ("item", "entry"):
             continue
-        link, date = None, None
+        link, date, title = None, None, None
         for child in item:
             cname = _local(child.tag)
-            if cname == "link":
+            if cname == "title":
+                title = " ".join((child.text or "").split()) or None
+            elif cname == "link":
                 link = (child.text or "").strip() or child.get("href")
             elif cname in ("pubDate", "published", "updated") and not date:
                 date = (child.text or "").strip() or None
         if link:
-            items.append(Teaser(urljoin(url, link.strip()), date))
+            items.append(Teaser(urljoin(url, link.strip()), date, title))
     return items
 
 

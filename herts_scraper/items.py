@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .archive import Capture  # an archived article page (Article + HTTP facts)
 
-__all__ = ["Capture", "PageFailure"]
+__all__ = ["Capture", "NotModified", "PageFailure"]
 
 
 @dataclass(slots=True)
@@ -22,3 +22,11 @@ class PageFailure:
     kind: str
     reason: str
     http_status: int | None = None
+    canonical: str | None = None  # the article's archive key, when the spider knows it
+
+
+@dataclass(slots=True)
+class NotModified:
+    """A known article answered 304 to a conditional request: still there, unchanged."""
+
+    url: str  # the archive key (canonical URL)

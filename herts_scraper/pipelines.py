@@ -1,21 +1,26 @@
-"""Item pipeline: articles and failures into the SQLite archive.
+"""Item pipeline: articles, 304s, removals and failures into the SQLite archive.
 
 Articles are written in batches, one transaction each (ARCHIVE_BATCH_SIZE
 articles or two seconds, whichever comes first), so a killed crawl leaves only
 whole articles behind and costs at most one batch, which the next run fetches
-again. Failures are written at once: they must never be lost.
+again. Failures and removals are written at once: they must never be lost.
+At the end the run gets its crawl_runs row, its health checks and a
+one-screen report.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 
 from scrapy import signals
 
-from .archive import Archive, Capture
-from .items import PageFailure
+from .archive import Archive, Capture, now_iso
+from .health import RunHealth
+from .items import NotModified, PageFailure
+from .report import format_report
 
 logger = logging.getLogger(__name__)
 
@@ -25,14 +30,18 @@ FLUSH_SECONDS = 2.0
 class ArchivePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.path = crawler.settings.get("ARCHIVE_PATH")
-        self.batch_size = crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50)
+        settings = crawler.settings
+        self.path = settings.get("ARCHIVE_PATH")
+        self.batch_size = settings.getint("ARCHIVE_BATCH_SIZE", 50)
+        self.max_missing_share = settings.getfloat("HEALTH_MAX_MISSING_SHARE", 0.02)
+        self.print_report = settings.getbool("RUN_REPORT", True)
         self.buffer: list[Capture] = []
         self.last_flush = time.monotonic()
-        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "partial": 0,
-                       "rejected": 0, "failed": 0, "skipped": 0}
+        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "not_modified": 0, "removed": 0,
+                       "partial": 0, "rejected": 0, "failed": 0, "skipped": 0}
         self.archive: Archive | None = None
         self.run_id: int | None = None
+        self.health: RunHealth | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -46,20 +55,35 @@ class ArchivePipeline:
                                   ("max_pages", getattr(spider, "max_pages", None)),
                                   ("since", getattr(spider, "since", None)),
                                   ("profile", getattr(getattr(spider, "profile", None), "name", None))) if v}
-        self.run_id = self.archive.start_run(spider.name, getattr(spider, "base_url", None), args)
+        self.started = now_iso()
+        self.run_id = self.archive.start_run(spider.name, getattr(spider, "base_url", None), args,
+                                             getattr(spider, "mode", "full"))
         spider.run_id = self.run_id
+        profile = getattr(spider, "profile", None)
+        self.health = RunHealth(profile.furniture_phrases if profile else (), self.max_missing_share,
+                                check_dates=not getattr(spider, "since", None))
         logger.info("archiving into %s (crawl run %s)", self.path, self.run_id)
 
     def process_item(self, item, spider=None):
         if isinstance(item, Capture):
+            self.health.check(item.article)
             self.buffer.append(item)
             if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush > FLUSH_SECONDS:
                 self.flush()
+        elif isinstance(item, NotModified):
+            self.counts["not_modified"] += 1
+            self.archive.touch(item.url, run_id=self.run_id)
         elif isinstance(item, PageFailure):
-            kind = "rejected" if item.kind == "rejected" else "failed"
-            self.counts[kind] += 1
-            self.archive.record_failure(item.url, item.kind, item.reason, item.http_status, self.run_id)
+            self._failure(item)
         return item
+
+    def _failure(self, item: PageFailure) -> None:
+        if item.kind == "gone" and item.canonical and self.archive.article(item.canonical):
+            # An archived article answers 404/410: a tombstone, never a deletion.
+            self.counts["removed"] += self.archive.mark_removed(item.canonical)
+            return
+        self.counts["rejected" if item.kind == "rejected" else "failed"] += 1
+        self.archive.record_failure(item.url, item.kind, item.reason, item.http_status, self.run_id)
 
     def flush(self):
         if self.buffer:
@@ -76,27 +100,41 @@ class ArchivePipeline:
             return
         self.flush()
         stats = self.crawler.stats
-        self.counts["requests"] = stats.get_value("downloader/request_count", 0)
-        self.counts["bytes"] = stats.get_value("downloader/response_bytes", 0)
-        self.counts["skipped"] = (stats.get_value("herts/skipped_since", 0)
-                                  + stats.get_value("herts/skipped_since_teaser", 0))
-        stored = self.counts["new"] + self.counts["changed"] + self.counts["unchanged"]
+        counts = self.counts
+        counts["requests"] = stats.get_value("downloader/request_count", 0)
+        counts["bytes"] = stats.get_value("downloader/response_bytes", 0)
+        counts["skipped"] = stats.get_value("herts/skipped_since", 0) + stats.get_value("herts/skipped_since_teaser", 0)
+        stored = counts["new"] + counts["changed"] + counts["unchanged"] + counts["not_modified"]
+        mode = getattr(spider, "mode", "full")
+        complete_sweep = (reason == "finished" and mode == "full" and not getattr(spider, "limited", False)
+                          and not counts["failed"] and not getattr(spider, "listing_failures", 0) and stored)
+        if complete_sweep:
+            # Everything the site lists was seen in this run: what was not is gone from the site.
+            counts["removed"] += len(self.archive.sweep_removed(self.started))
+            self.archive.set_meta("last_full_sweep", self.started)
+        if reason == "finished" and getattr(spider, "start_pages_missing", None) is not None and stored:
+            self.archive.set_meta("missing_start_pages", json.dumps(sorted(spider.start_pages_missing)))
+        problems = self.health.problems(stats.get_value("herts/listings_empty", 0))
         if reason != "finished":
             status = "interrupted" if reason == "shutdown" else f"failed:{reason}"
-        elif self.counts["failed"] or self.counts["rejected"]:
+        elif not (stored or counts["skipped"] or counts["removed"] or stats.get_value("herts/teasers_known", 0)):
+            status = "failed:no-articles"  # the site gave nothing we could recognise
+        elif problems:
+            status = "unhealthy"
+        elif counts["failed"] or counts["rejected"]:
             status = "incomplete"
-        elif not stored and not self.counts["skipped"]:
-            status = "failed:no-articles"
         else:
             status = "ok"
-        self.archive.finish_run(self.run_id, status, self.counts, message=json.dumps({"reason": reason}))
+        self.archive.finish_run(self.run_id, status, counts, message=json.dumps({"reason": reason}),
+                                health=problems)
         spider.run_status = status
-        logger.info(
-            "crawl run %s %s: %d new, %d changed, %d unchanged, %d partial, %d rejected, %d failed, "
-            "%d skipped (since), %d requests; archive %s holds %d articles",
-            self.run_id, status, self.counts["new"], self.counts["changed"], self.counts["unchanged"],
-            self.counts["partial"], self.counts["rejected"], self.counts["failed"], self.counts["skipped"],
-            self.counts["requests"], self.path, self.archive.count(),
-        )
+        run = self.archive.runs()[-1]
+        report = format_report(run, problems, self.archive.count(), self.path)
+        for line in report.splitlines():
+            logger.info(line)
+        for problem in problems:
+            logger.warning("health check failed: %s", problem)
+        if self.print_report:
+            print(report, file=sys.stdout, flush=True)
         self.archive.close()
         self.archive = None

@@ -21,7 +21,7 @@ ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = False  # randomising would dip below one second
+DOWNLOAD_DELAY_JITTER = 0  # a random jitter would dip below one second
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -38,11 +38,28 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
+COMMANDS_MODULE = "herts_scraper.commands"  # `scrapy crawl` with exit codes that say what happened
+
 ITEM_PIPELINES = {
     "herts_scraper.pipelines.ArchivePipeline": 300,
+}
+DOWNLOADER_MIDDLEWARES = {
+    # next to the downloader: every raw request and response, redirects and errors included
+    "herts_scraper.warc.WarcCaptureMiddleware": 950,
+}
+EXTENSIONS = {
+    "herts_scraper.logs.RotatingLogFile": 0,
 }
 
 # herts-scraper's own settings (override with -s NAME=value)
 ARCHIVE_PATH = "archive/herts.db"
 SITE_PROFILE = "hertfordshire"
 ARCHIVE_BATCH_SIZE = 50  # articles per SQLite transaction
+WARC_ENABLED = True  # raw captures in <archive folder>/warc/
+WARC_DIR = None  # default: warc/ beside ARCHIVE_PATH
+WARC_MAX_BYTES = 1_000_000_000
+LOG_DIR = None  # default: logs/ beside ARCHIVE_PATH; crawl.log there, rotated
+LOG_ROTATE_BYTES = 10_000_000
+LOG_ROTATE_KEEP = 10
+HEALTH_MAX_MISSING_SHARE = 0.02  # more of a run's articles without date or body: unhealthy
+RUN_REPORT = True  # print the one-screen report at the end of a crawl

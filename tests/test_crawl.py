@@ -53,7 +53,7 @@ def test_second_crawl_adds_no_duplicate(soh_crawl):
         assert archive.count() == 300
         assert archive.db["versions"].count == 300  # the render timestamp is not a change
         run = archive.runs()[1]
-        assert (run["new"], run["changed"], run["unchanged"]) == (0, 0, 300)
+        assert (run["mode"], run["new"], run["changed"], run["status"]) == ("incremental", 0, 0, "ok")
 
 
 def test_export_gives_exactly_the_expected_records(soh_crawl):

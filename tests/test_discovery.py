@@ -85,3 +85,12 @@ def test_rebase_moves_only_the_sites_own_hosts():
     assert rebase("https://www.herts.police.uk/news-and-appeals/A-1?x=1", BASE, PROFILE) == BASE + "/news-and-appeals/A-1?x=1"
     assert rebase("https://elsewhere.example/a", BASE, PROFILE) == "https://elsewhere.example/a"
     assert rebase("https://www.herts.police.uk/a", None, PROFILE) == "https://www.herts.police.uk/a"
+
+
+def test_teaser_titles_and_the_next_page():
+    listing = parse_listing(SOH_LISTING, BASE + "/news/news-search/?ct=News&page=1", PROFILE)
+    assert [t.title for t in listing.teasers] == ["First", "Second"]
+    assert listing.next_page == BASE + "/news/news-search/?ct=News&page=2"
+    legacy = parse_listing('<a class="news-list__link" href="/news-and-appeals/A-1"> Man  charged </a>',
+                           BASE + "/news-and-appeals/", PROFILE)
+    assert legacy.teasers[0].title == "Man charged" and legacy.next_page is None

@@ -49,6 +49,7 @@ class Generation:
     listing_paths: tuple[re.Pattern, ...]
     teaser_links: tuple[etree.XPath, ...]
     teaser_date: tuple[etree.XPath, ...]
+    teaser_title: tuple[etree.XPath, ...]
     next_page: tuple[etree.XPath, ...]
     page_links: tuple[etree.XPath, ...]
     title: tuple[etree.XPath, ...]
@@ -188,6 +189,7 @@ def _generation(name: str, raw: dict, force_slug: str) -> Generation:
             listing_paths=tuple(re.compile(p.replace("{force}", re.escape(force_slug))) for p in raw.get("listing_paths", ())),
             teaser_links=_compile_all(listing.get("teaser_links")),
             teaser_date=_compile_all(listing.get("teaser_date")),
+            teaser_title=_compile_all(listing.get("teaser_title")),
             next_page=_compile_all(listing.get("next_page")),
             page_links=_compile_all(listing.get("page_links")),
             title=_compile_all(article.get("title")),

@@ -2,10 +2,14 @@
 
 blocks (body model and its Markdown/HTML renderings), vocabulary and generator
 (the project's own articles), pages (HTML/RSS/sitemap renderers), site (request
-handling) and server (HTTP and the `herts-scraper replica` command).
+handling: edits, removals, fault mode), faults and stats (fault plans and
+request counters) and server (HTTP and the `herts-scraper replica` command).
 """
 
+from .faults import FaultPlan
 from .generator import ArticleStub, ReplicaArticle, article_stub, generate_article, stubs
 from .server import ReplicaServer
+from .site import ReplicaSite
 
-__all__ = ["ArticleStub", "ReplicaArticle", "ReplicaServer", "article_stub", "generate_article", "stubs"]
+__all__ = ["ArticleStub", "FaultPlan", "ReplicaArticle", "ReplicaServer", "ReplicaSite", "article_stub",
+           "generate_article", "stubs"]

@@ -5,6 +5,13 @@ Article `index` depends only on (seed, index) and on the articles before it
 5,010-article replica serves the same 5,000 as a 5,000-article one, plus ten
 newer ones. Each index draws from two random streams: a cheap one for what
 listings need (`article_stub`) and one for the body (`generate_article`).
+
+Edits: revision r > 0 of an article (`revision=r`) is the original plus r
+updates, each drawn from its own stream (seed, index, k): the title gains the
+"UPDATED: " prefix, the body opens with the "Updated News Post" marker and the
+updates' paragraphs (newest first), and some updates give the story a new lead
+(teaser text and og:description). The URL never changes; the edit is dated
+`moment + r * EDIT_STEP` (the page's Last-Modified).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
 KINDS = (("appeal", 34), ("charge", 16), ("sentence", 16), ("arrest", 10), ("community", 16), ("missing", 8))
 UPDATED_PREFIX = "UPDATED: "
 UPDATED_MARKER = "Updated News Post"
+EDIT_STEP = dt.timedelta(hours=26)  # revision r is dated published + r * 26 h
 DEFAULT_IMAGE_DIR = "/globalassets/news-images"
 
 
@@ -55,9 +63,17 @@ class ArticleStub:
     updated: bool
     has_image: bool
     facts: dict = field(compare=False, repr=False, default_factory=dict)
+    revision: int = 0              # 0: as first published; r: after r edits
 
     def path(self, generation: str) -> str:
         return self.soh_path if generation == "soh" else self.legacy_path
+
+    @property
+    def last_modified(self) -> dt.datetime:
+        """When the page last changed: publication, or the latest edit (London time)."""
+        if not self.revision:
+            return self.moment
+        return (self.moment.astimezone(dt.timezone.utc) + self.revision * EDIT_STEP).astimezone(LONDON)
 
 
 @dataclass(frozen=True)
@@ -179,17 +195,34 @@ def stubs(count: int, seed: int = 0, profile="hertfordshire") -> list[ArticleStu
     return _table(seed, _profile(profile)).upto(count)[:count]
 
 
-def article_stub(index: int, seed: int = 0, profile="hertfordshire") -> ArticleStub:
+def article_stub(index: int, seed: int = 0, profile="hertfordshire", revision: int = 0) -> ArticleStub:
+    """Article `index` as listings show it (at `revision`: 0 is as first published)."""
     if index < 0:
         raise IndexError(index)
-    return stubs(index + 1, seed, profile)[index]
+    if revision < 0:
+        raise ValueError("revision must be 0 or more")
+    p = _profile(profile)
+    stub = stubs(index + 1, seed, p)[index]
+    if revision == 0:
+        return stub
+    facts = _draft_stub(index, seed, p).facts
+    updates = [_update(stub, facts, k, seed, p) for k in range(1, revision + 1)]
+    return _revised_stub(stub, updates, p)
 
 
-def generate_article(index: int, seed: int = 0, profile="hertfordshire") -> ReplicaArticle:
+def generate_article(index: int, seed: int = 0, profile="hertfordshire", revision: int = 0) -> ReplicaArticle:
+    """Article `index` with its body (at `revision`: see the module docstring)."""
+    if revision < 0:
+        raise ValueError("revision must be 0 or more")
     p = _profile(profile)
     stub = article_stub(index, seed, p)
     stub = ArticleStub(**{**stub.__dict__, "facts": _draft_stub(index, seed, p).facts})
-    return ReplicaArticle(stub, tuple(_body(stub, seed, p)), p.origin, p.area)
+    blocks = _body(stub, seed, p)
+    if revision:
+        updates = [_update(stub, stub.facts, k, seed, p) for k in range(1, revision + 1)]
+        stub = ArticleStub(**{**_revised_stub(stub, updates, p).__dict__, "facts": stub.facts})
+        blocks = _revised_body(blocks, updates, p)
+    return ReplicaArticle(stub, tuple(blocks), p.origin, p.area)
 
 
 # -- the stub: title, date, paths, summary --------------------------------------
@@ -253,8 +286,8 @@ def _draft_stub(index: int, seed: int, profile: Profile) -> ArticleStub:
     title, summary = _title_and_summary(kind, f, rng)
     updated = rng.random() < 0.06
     if updated:
-        title = UPDATED_PREFIX + title
-    dateless = rng.random() < 0.02
+        title = _updated_texts(profile)[0] + title
+    dateless = rng.random() < 0.01  # a few; the crawl's health check allows 2%
     described = rng.random() >= 0.03
     has_image = rng.random() < 0.35
     f["size"] = "short" if rng.random() < 0.06 else ("long" if rng.random() < 0.045 else "normal")
@@ -576,7 +609,7 @@ def _body(stub: ArticleStub, seed: int, profile: Profile) -> list:
         return [Paragraph(stub.summary)]
     blocks: list = []
     if stub.updated:
-        blocks.append(Paragraph(UPDATED_MARKER))
+        blocks.append(Paragraph(_updated_texts(profile)[1]))
     if f["summary_bullets"]:
         blocks.append(_summary_list(rng, stub, f))
     blocks.append(Paragraph(stub.summary))
@@ -613,3 +646,94 @@ def _body(stub: ArticleStub, seed: int, profile: Profile) -> list:
         text, href = _pick(rng, V.LINKS_EXTERNAL[1:])
         blocks.append(Paragraph(["More information and support is available from ", Link(text, href), "."]))
     return blocks
+
+
+# -- revisions (edits) ----------------------------------------------------------
+
+
+def _updated_texts(profile: Profile) -> tuple[str, str]:
+    """(title prefix, body marker) of updated stories, as the profile names them."""
+    soh = profile.generations.get("soh")
+    return (profile.title_prefix_updated or UPDATED_PREFIX,
+            (soh.updated_marker if soh is not None else None) or UPDATED_MARKER)
+
+
+@dataclass(frozen=True)
+class _Update:
+    lead: str        # the news of this edit, as plain text
+    blocks: tuple    # what it adds to the body
+    new_lead: bool   # the story's teaser text and og:description become `lead`
+
+
+def _update(stub: ArticleStub, f: dict, k: int, seed: int, profile: Profile) -> _Update:
+    """Edit k of an article: new information, drawn from (seed, index, k) and an
+    order of news fixed per article (so successive edits tell different news).
+    No dates in it: a dateless page must not gain one near its headline."""
+    order = random.Random(f"herts-replica:{seed}:{stub.index}:revisions")
+    rng = random.Random(f"herts-replica:{seed}:{stub.index}:rev:{k}")
+    name, first = f"{f['subject_first']} {f['subject_surname']}", f["subject_first"]
+    he = {"man": "He", "woman": "She", "teenager": "He"}[f["sex"]]
+    town, town2, charge, court = f["town"], f["town2"], f["charge"], f["court"]
+    leads = list({
+        "appeal": (f"A {order.randrange(18, 60)}-year-old {_person(f)} from {town2} has since been arrested on suspicion of "
+                   f"{charge}. {he} has been released on bail while enquiries continue.",
+                   f"A man has since been charged with {charge} and will appear at {court} later this month.",
+                   "Officers have now identified the people they wanted to speak to. Thank you to everyone who shared the appeal.",
+                   f"Detectives have released further images and are renewing their appeal for anyone with dash cam "
+                   f"footage from {f['street']} to come forward."),
+        "charge": (f"{name} appeared at {court} and was remanded in custody to appear again next month.",
+                   f"{name} has since pleaded guilty to {charge} and will be sentenced at a later date.",
+                   f"A second person, a {order.randrange(18, 60)}-year-old from {town2}, has now also been charged in "
+                   "connection with the investigation."),
+        "sentence": (f"{name} has also been made the subject of a Criminal Behaviour Order lasting {f['years']} years.",
+                     f"Proceedings to recover £{f['amount']:,} under the Proceeds of Crime Act have now begun.",
+                     "An appeal against the sentence has been dismissed by the Court of Appeal."),
+        "arrest": (f"Following further enquiries, charges have now been brought and the case will be heard at {court}.",
+                   "Those arrested have been released on bail while enquiries continue.",
+                   f"Further arrests have been made in {town2} as enquiries continue."),
+        "community": (f"Thank you to everyone who came along. A further event will be held in {town2} next month.",
+                      f"Since the launch, more than {f['count'] * 10} residents have signed up to take part.",
+                      f"The {f['team']} has published the priorities residents chose, which will guide patrols in "
+                      f"{f['district']} over the coming months."),
+        "missing": (f"Officers searching for {first} are now focusing on {town2}, where there has been a possible sighting.",
+                    f"{first}\u2019s family have made a fresh appeal for {first} to get in touch.",
+                    f"{first} has been found safe and well. Thank you to everyone who shared our appeal."),
+    }[stub.kind])
+    follows = [
+        [Paragraph(f"Enquiries are continuing and officers would still like to hear from anyone with information. "
+                   f"Please quote crime reference {f['ref']}.")],
+        [Paragraph(f"{_officer(f)} said: \u201cThis shows what can be achieved when people in {town} work with us. "
+                   "Thank you to everyone who came forward.\u201d")],
+        [Paragraph(f"Officers in {town} would like to thank the public for their help."),
+         BulletList([f"Patrols will continue in {town} and {town2}", f"Quote crime reference {f['ref']} with any information"])],
+    ]
+    if stub.kind != "missing":  # the found-safe news closes a missing story: keep it last
+        order.shuffle(leads)
+    order.shuffle(follows)
+    lead = leads[(k - 1) % len(leads)]
+    blocks = [Paragraph([Strong((Text("Update: "),)), lead]) if rng.random() < 0.25 else Paragraph(lead)]
+    if rng.random() < 0.6:
+        blocks += follows[(k - 1) % len(follows)]
+    return _Update(lead, tuple(blocks), rng.random() < 0.5)
+
+
+def _revised_stub(stub: ArticleStub, updates: list[_Update], profile: Profile) -> ArticleStub:
+    prefix = _updated_texts(profile)[0]
+    title = stub.title if stub.title.startswith(prefix) else prefix + stub.title
+    summary = stub.summary
+    for u in updates:
+        if u.new_lead:
+            summary = u.lead
+    return ArticleStub(**{**stub.__dict__, "title": title, "summary": summary,
+                          "description": summary if stub.description is not None else None,
+                          "updated": True, "revision": len(updates), "facts": {}})
+
+
+def _revised_body(blocks: list, updates: list[_Update], profile: Profile) -> list:
+    """The marker, the updates newest first, then the story as it was."""
+    marker = Paragraph(_updated_texts(profile)[1])
+    rest = blocks[1:] if blocks and blocks[0] == marker else blocks
+    out = [marker]
+    for u in reversed(updates):
+        out += u.blocks
+    return out + list(rest)

@@ -634,6 +634,13 @@ def render_not_found(generation, profile, *, timestamp=None) -> str:
     return _soh_document(profile, title="Page not found", head="", main=main, timestamp=timestamp)
 
 
+def render_unavailable() -> str:
+    """Fault mode's 503: what a load balancer in front of the CMS answers."""
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Service Unavailable</title>\n"
+            "</head>\n<body>\n<h1>Service Unavailable</h1>\n<p>The server is temporarily unable to service your request. "
+            "Please try again later.</p>\n</body>\n</html>\n")
+
+
 # -- feeds ---------------------------------------------------------------------------------
 
 

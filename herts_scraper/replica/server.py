@@ -1,10 +1,19 @@
 """Serve the replica over HTTP on loopback (standard library only).
 
     herts-scraper replica --port 8000 --articles 300 [--generation soh|legacy] [--seed N] [--host H] [--profile NAME]
+        [--edit SPEC]... [--remove SPEC]... [--gone-status 404|410]
+        [--faults] [--fault-seed N] [--fault-timeout S] [--fault-rates 503=0.05,timeout=0.02,truncate=0.01,reset=0.01]
+
+--edit 3,17,42:2 edits articles 3 and 17 once and 42 twice (ranges too:
+10-19 or 10-19:2); --remove 10-19,25 removes articles; --faults turns on
+fault mode (--fault-* imply it). See site.py for what each does, and for
+GET /__replica__/stats (request and fault counters: test instrumentation,
+never for spiders).
 
 HTTP/1.1 with keep-alive; each response is written in one send (headers and
 body together) so keep-alive clients never wait on Nagle's algorithm. What to
-answer is decided by site.ReplicaSite.respond; this module only moves bytes.
+answer is decided by site.ReplicaSite.respond; this module only moves bytes,
+and carries out the socket-level faults it asks for.
 """
 
 from __future__ import annotations
@@ -12,15 +21,18 @@ from __future__ import annotations
 import argparse
 import email.utils
 import socket
+import struct
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .site import GENERATIONS, ReplicaSite
+from .faults import DEFAULT_TIMEOUT, FaultPlan, make_plan, parse_rates
+from .site import GENERATIONS, GONE_STATUSES, ReplicaSite
 
-_REASONS = {200: "OK", 301: "Moved Permanently", 304: "Not Modified", 404: "Not Found",
-            405: "Method Not Allowed", 500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 404: "Not Found",
+            405: "Method Not Allowed", 410: "Gone", 500: "Internal Server Error", 503: "Service Unavailable"}
+_LINGER_ZERO = struct.pack("ii", 1, 0)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -54,7 +66,18 @@ class _Handler(BaseHTTPRequestHandler):
             body = b"Internal Server Error\n"
             self._write(500, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))], body)
             raise
-        self._write(resp.status, resp.headers, resp.body)
+        if resp.fault is None:
+            self._write(resp.status, resp.headers, resp.body)
+            return
+        self.close_connection = True
+        if resp.fault == "timeout":  # say nothing, then hang up
+            self.server.stopping.wait(resp.hold)
+        elif resp.fault == "reset":  # close with SO_LINGER 0: the peer gets an RST (see shutdown_request)
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_ZERO)
+        elif resp.fault == "truncate":  # the full Content-Length, then half the body
+            self.close_connection = False  # no "Connection: close": the body is cut, not announced
+            self._write(resp.status, resp.headers, resp.body[: len(resp.body) // 2])
+            self.close_connection = True
 
     def _write(self, status: int, headers, body: bytes):
         lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}",
@@ -80,6 +103,7 @@ class _HTTPServer(ThreadingHTTPServer):
     def __init__(self, address, site: ReplicaSite):
         self.site = site
         self.errors = 0
+        self.stopping = threading.Event()  # ends fault-mode hangs at stop()
         self._open: set = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -102,17 +126,37 @@ class _HTTPServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         pass  # counted in self.errors; a client that hangs up is normal
 
+    def shutdown_request(self, request):
+        """As socketserver does (SHUT_WR, which sends a FIN, then close), except for
+        a connection set to linger 0 by a reset fault: closed at once, so an RST."""
+        try:
+            linger = request.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 8)
+        except OSError:
+            linger = b""
+        if linger == _LINGER_ZERO:
+            self.close_request(request)
+        else:
+            super().shutdown_request(request)
+
 
 class ReplicaServer:
     """The replica on host:port (port 0: any free port), served from a background thread.
 
         with ReplicaServer(articles=300) as server:
             urlopen(server.base_url + "/news/hertfordshire/news/")
+
+    edits ({index: revision}), removed (indexes), gone_status (404 or 410),
+    faults (True or a FaultPlan) and fault_seed/fault_timeout/fault_rates as
+    for site.ReplicaSite.
     """
 
     def __init__(self, articles: int = 300, generation: str = "soh", seed: int = 0,
-                 profile: str = "hertfordshire", host: str = "127.0.0.1", port: int = 0):
-        self.site = ReplicaSite(articles, generation, seed, profile)
+                 profile: str = "hertfordshire", host: str = "127.0.0.1", port: int = 0, *,
+                 edits=None, removed=None, gone_status: int = 404, faults: bool | FaultPlan | None = None,
+                 fault_seed: int | None = None, fault_timeout: float | None = None, fault_rates: dict | None = None):
+        self.site = ReplicaSite(articles, generation, seed, profile, edits=edits, removed=removed,
+                                gone_status=gone_status, faults=faults, fault_seed=fault_seed,
+                                fault_timeout=fault_timeout, fault_rates=fault_rates)
         self.httpd = _HTTPServer((host, port), self.site)
         self.host, self.port = self.httpd.server_address[:2]
         self.base_url = f"http://{self.host}:{self.port}"
@@ -122,6 +166,14 @@ class ReplicaServer:
     def profile(self):
         return self.site.profile
 
+    @property
+    def fault_counts(self) -> dict:
+        return self.site.fault_counts
+
+    def stats(self) -> dict:
+        """The site's counters (what GET /__replica__/stats answers)."""
+        return self.site.stats()
+
     def start(self) -> "ReplicaServer":
         if self._thread is None:
             self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
@@ -130,6 +182,7 @@ class ReplicaServer:
         return self
 
     def stop(self) -> None:
+        self.httpd.stopping.set()
         if self._thread is not None:
             self.httpd.shutdown()
             self._thread.join(5)
@@ -147,6 +200,46 @@ class ReplicaServer:
         self.stop()
 
 
+def parse_index_spec(spec: str) -> set[int]:
+    """"3,10-19,42" -> {3, 10, ..., 19, 42}"""
+    out: set[int] = set()
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        out.update(_index_range(part))
+    return out
+
+
+def parse_edit_spec(spec: str) -> dict[int, int]:
+    """"3,17,42:2" -> {3: 1, 17: 1, 42: 2}; "10-19:2" edits a range."""
+    out: dict[int, int] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        indexes, sep, rev = part.partition(":")
+        if sep and not rev.strip().isdigit():
+            raise ValueError(f"bad revision in {part!r}: expected IDX:REV with REV a whole number")
+        for i in _index_range(indexes):
+            out[i] = int(rev) if sep else 1
+    return out
+
+
+def _index_range(text: str) -> range:
+    lo, sep, hi = text.strip().partition("-")
+    if not lo.strip().isdigit() or (sep and not hi.strip().isdigit()):
+        raise ValueError(f"bad article index {text!r}: expected IDX or FIRST-LAST (whole numbers)")
+    first, last = int(lo), int(hi) if sep else int(lo)
+    if last < first:
+        raise ValueError(f"bad range {text!r}: the last index comes before the first")
+    return range(first, last + 1)
+
+
+def _argtype(parse):
+    def convert(text: str):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = parse.__name__.removeprefix("parse_")
+    return convert
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="herts-scraper replica", description="Serve the offline replica of the site.")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (0: any free port)")
@@ -155,24 +248,61 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generation", choices=GENERATIONS, default="soh", help="which generation of the site to serve")
     p.add_argument("--seed", type=int, default=0, help="content seed (same seed, same site)")
     p.add_argument("--profile", default="hertfordshire", help="site profile name or YAML path")
+    changes = p.add_argument_group("changes (deterministic edits and removals)")
+    changes.add_argument("--edit", metavar="SPEC", action="append", type=_argtype(parse_edit_spec), default=[],
+                         help="edit articles: IDX, IDX:REV, FIRST-LAST[:REV], comma lists (e.g. 3,17,42:2); repeatable")
+    changes.add_argument("--remove", metavar="SPEC", action="append", type=_argtype(parse_index_spec), default=[],
+                         help="remove articles: IDX or FIRST-LAST, comma lists (e.g. 10-19,25); repeatable")
+    changes.add_argument("--gone-status", type=int, choices=GONE_STATUSES, default=404,
+                         help="what removed articles answer (default 404)")
+    faults = p.add_argument_group("fault mode (never on /robots.txt)")
+    faults.add_argument("--faults", action="store_true",
+                        help="inject 503s, hangs, truncated bodies, resets and a redirect loop")
+    faults.add_argument("--fault-seed", metavar="N", type=int, default=None, help="seed of the fault RNG (default 0; implies --faults)")
+    faults.add_argument("--fault-timeout", metavar="S", type=float, default=None,
+                        help=f"seconds a hang lasts before the connection closes (default {DEFAULT_TIMEOUT:g}; implies --faults)")
+    faults.add_argument("--fault-rates", metavar="SPEC", type=_argtype(parse_rates), default=None,
+                        help="chance per request of each fault, e.g. 503=0.05,timeout=0.02,truncate=0.01,reset=0.01 "
+                             "(the defaults; kinds left out never happen; implies --faults)")
     return p
 
 
+def plan_from_args(args) -> FaultPlan | None:
+    return make_plan(args.faults, seed=args.fault_seed, timeout=args.fault_timeout, rates=args.fault_rates)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.articles < 0:
         print("herts-scraper replica: --articles must be 0 or more", file=sys.stderr)
         return 2
+    edits = {i: r for spec in args.edit for i, r in spec.items()}
+    removed = set().union(*args.remove)
+    try:
+        plan = plan_from_args(args)
+    except ValueError as exc:
+        print(f"herts-scraper replica: {exc}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     try:
-        server = ReplicaServer(args.articles, args.generation, args.seed, args.profile, args.host, args.port)
+        server = ReplicaServer(args.articles, args.generation, args.seed, args.profile, args.host, args.port,
+                               edits=edits, removed=removed, gone_status=args.gone_status, faults=plan)
     except OSError as exc:
         print(f"herts-scraper replica: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bad profile name, say
         print(f"herts-scraper replica: {exc}", file=sys.stderr)
         return 2
-    print(f"serving {args.articles} articles ({args.generation}, seed {args.seed}) at {server.base_url} "
+    extras = []
+    if edits:
+        extras.append(f"{len(edits)} edited")
+    if removed:
+        extras.append(f"{len(removed)} removed ({args.gone_status})")
+    if plan:
+        extras.append(f"fault mode, seed {plan.seed}")
+    extra = f", {', '.join(extras)}" if extras else ""
+    print(f"serving {args.articles} articles ({args.generation}, seed {args.seed}{extra}) at {server.base_url} "
           f"(ready in {time.monotonic() - started:.2f} s; Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()

@@ -1,10 +1,33 @@
 """The replica's request handling: a path and headers in, a response out.
 
 No sockets here (server.py does HTTP). Every request goes through
-`ReplicaSite.respond`, the one place where later work can hook per-article
-edits and removals (`revision`) and a fault mode (503, timeouts, truncated
-bodies). Pages are rendered once into a template with a timestamp slot and
-kept in an LRU cache; a request only splices in the current render time.
+`ReplicaSite.respond`. Pages are rendered once into a template with a
+timestamp slot and kept in an LRU cache; a request only splices in the
+current render time.
+
+A site can be served as it stands after some changes, all fixed when it is
+built and all deterministic:
+- growth: `articles` n serves articles 0..n-1; more articles add newer ones
+  and leave the older pages byte-identical (edits and removals included).
+- edits {index: revision}: the article at that revision (generator.py): new
+  title, body, maybe og:description, ETag and Last-Modified (the edit time);
+  same URL; listings, search, RSS and sitemap show the new title (lastmod =
+  the edit time) and keep the original publication order.
+- removals: those articles answer `gone_status` (404 or 410) with the 404
+  page and leave listings, search (pagination recomputed), RSS and sitemap.
+  Edits and removals of indexes beyond `articles` wait until the site grows.
+  A page's "related news" block is as it was when that page was published
+  (it names other articles' original titles, removed ones too): a page
+  changes only when its own article does.
+- fault mode (faults.py): per request, 503 + Retry-After, hangs, truncated
+  bodies and connection resets, plus one listed article URL that redirects to
+  itself forever. Never on /robots.txt: a robots.txt that fails with a 5xx or
+  times out makes Scrapy treat the whole site as allowed.
+
+GET /__replica__/stats answers JSON counters: requests by path kind and by
+status, and faults injected by kind. It is test and benchmark
+instrumentation: the real site has nothing like it, so no spider may use it.
+It is never faulted and its own requests are not counted.
 """
 
 from __future__ import annotations
@@ -12,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
+import json
 import math
 import random
 import threading
@@ -22,8 +46,10 @@ from urllib.parse import parse_qs, urlsplit
 from ..profiles import Profile, load_profile
 from . import pages
 from .blocks import blocks_to_html
-from .generator import ArticleStub, ReplicaArticle, generate_article, stubs
+from .faults import KINDS as FAULT_KINDS, REDIRECT_LOOP, FaultInjector, FaultPlan, make_plan
+from .generator import ArticleStub, ReplicaArticle, article_stub, generate_article, stubs
 from .pages import PageContent, Teaser
+from .stats import RequestStats
 
 HTML = "text/html; charset=utf-8"
 PER_PAGE = 10
@@ -31,6 +57,9 @@ LISTING_SIZE = 12
 RSS_SIZE = 50
 RELATED = 3
 GENERATIONS = ("soh", "legacy")
+GONE_STATUSES = (404, 410)
+STATS_PATH = "/__replica__/stats"
+LOOP_TITLE = "Redirect loop"  # fault mode's looping teaser (the page never loads)
 TAGS = {"appeal": "Appeal", "missing": "Missing"}  # the SOH meta tag beside the date
 
 
@@ -49,9 +78,16 @@ class Page:
 
 @dataclass
 class Response:
+    """fault: None, or what server.py must do instead of (or to) this
+    response: "timeout" (send nothing for `hold` seconds, then close),
+    "reset" (RST the connection) or "truncate" (send the headers and part of
+    the body, then close)."""
+
     status: int
     headers: list = field(default_factory=list)
     body: bytes = b""
+    fault: str | None = None
+    hold: float = 0.0
 
 
 class _LRU:
@@ -81,47 +117,117 @@ def _template(text: str, status: int = 200, content_type: str = HTML, *, etag: b
 
 
 class ReplicaSite:
-    """One generation of the site over `articles` generated articles."""
+    """One generation of the site over `articles` generated articles.
+
+    edits: {index: revision} (or indexes: revision 1); removed: indexes;
+    gone_status: what removed articles answer (404 or 410); faults: True, a
+    FaultPlan, or None/False; fault_seed, fault_timeout and fault_rates
+    adjust the plan (and imply fault mode). See the module docstring.
+    """
 
     def __init__(self, articles: int = 300, generation: str = "soh", seed: int = 0,
-                 profile: str | Profile = "hertfordshire", cache_size: int = 4096):
+                 profile: str | Profile = "hertfordshire", cache_size: int = 4096, *,
+                 edits=None, removed=None, gone_status: int = 404, faults: bool | FaultPlan | None = None,
+                 fault_seed: int | None = None, fault_timeout: float | None = None, fault_rates: dict | None = None):
         if generation not in GENERATIONS:
             raise ValueError(f"generation must be one of {', '.join(GENERATIONS)}, not {generation!r}")
         if articles < 0:
             raise ValueError("articles must be 0 or more")
+        if gone_status not in GONE_STATUSES:
+            raise ValueError(f"gone_status must be 404 or 410, not {gone_status!r}")
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
         if generation not in self.profile.generations:
             raise ValueError(f"profile {self.profile.name!r} has no {generation!r} generation")
         self.generation, self.seed, self.count = generation, seed, articles
+        self.gone_status = gone_status
+        self.edits: dict[int, int] = _edits(edits)
+        self.removed: frozenset[int] = _indexes(removed)
         self.stubs: list[ArticleStub] = stubs(articles, seed, self.profile)
         self.by_path = {s.path(generation): s.index for s in self.stubs}
-        self.newest_first = list(range(articles - 1, -1, -1))  # published time grows with the index
+        # published time grows with the index; edits keep their place
+        if self.removed:
+            self.newest_first = [i for i in range(articles - 1, -1, -1) if i not in self.removed]
+        else:
+            self.newest_first = list(range(articles - 1, -1, -1))
+        self._revised = {i: article_stub(i, seed, self.profile, revision=r)
+                         for i, r in self.edits.items() if i < articles and i not in self.removed}
         self.news_path = f"/news/{self.profile.force_slug}/news/"
         self.rss_path = self.news_path + "GetNewsRss/"
         self._cache = _LRU(cache_size)
+        plan = make_plan(faults, seed=fault_seed, timeout=fault_timeout, rates=fault_rates)
+        self.faults: FaultInjector | None = FaultInjector(plan) if plan else None
+        self.loop_path = self._loop_path() if self.faults and self.faults.plan.redirect_loop else None
+        self.request_stats = RequestStats()
 
-    # -- hooks for later work (edits, removals) -----------------------------------
+    # -- state -------------------------------------------------------------------------
     def revision(self, index: int) -> int:
         """The article's revision: part of every cache key, so an edit re-renders."""
-        return 0
+        return self.edits.get(index, 0)
+
+    def stub(self, index: int) -> ArticleStub:
+        """What listings show of article `index`: its current revision."""
+        return self._revised.get(index) or self.stubs[index]
+
+    @property
+    def served(self) -> list[int]:
+        """Indexes of the articles served (not removed), newest first."""
+        return self.newest_first
+
+    @property
+    def fault_counts(self) -> dict:
+        """Faults injected so far, by kind (all 0 when fault mode is off)."""
+        if self.faults is None:
+            return dict.fromkeys((*FAULT_KINDS, REDIRECT_LOOP), 0)
+        return self.faults.snapshot()
+
+    @property
+    def request_counts(self) -> dict:
+        """Requests answered so far: total, by path kind, by status."""
+        return self.request_stats.snapshot()
+
+    def stats(self) -> dict:
+        """What GET /__replica__/stats answers."""
+        plan = self.faults.plan if self.faults else None
+        return {
+            "site": {"articles": self.count, "served": len(self.newest_first), "generation": self.generation,
+                     "seed": self.seed, "edits": {str(i): r for i, r in sorted(self.edits.items())},
+                     "removed": len(self.removed), "gone_status": self.gone_status},
+            "requests": self.request_counts,
+            "faults": {"enabled": plan is not None, "seed": plan.seed if plan else None,
+                       "rates": plan.rates if plan else None, "timeout": plan.timeout if plan else None,
+                       "redirect_loop": self.loop_path, "injected": self.fault_counts},
+        }
+
+    def reset_stats(self) -> None:
+        """Zero the request and fault counters (the fault RNG goes on)."""
+        self.request_stats.reset()
+        if self.faults is not None:
+            self.faults.reset_counts()
 
     # -- content -----------------------------------------------------------------------
     def article(self, index: int) -> ReplicaArticle:
-        return generate_article(index, self.seed, self.profile)
+        return generate_article(index, self.seed, self.profile, revision=self.revision(index))
 
-    def teaser(self, index: int) -> Teaser:
-        s = self.stubs[index]
+    def expected_article(self, index: int, generation: str | None = None):
+        """The record an exact extractor makes of article `index` as served."""
+        return self.article(index).expected_article(generation or self.generation)
+
+    def _teaser_of(self, s: ArticleStub) -> Teaser:
         published = s.published if self.generation == "soh" or s.published is None else s.published.date()
-        image = f"/globalassets/news-images/thumbnails/{index:05d}.jpg" if s.has_image else None
+        image = f"/globalassets/news-images/thumbnails/{s.index:05d}.jpg" if s.has_image else None
         return Teaser(s.title, s.path(self.generation), s.summary, published, image)
 
+    def teaser(self, index: int) -> Teaser:
+        return self._teaser_of(self.stub(index))
+
     def related(self, index: int) -> list[Teaser]:
-        """Older articles only, so a page never depends on how many are served."""
+        """Older articles only, as first published, so a page never depends on
+        how many are served nor on what happened to other articles since."""
         if index == 0:
             return []
         rng = random.Random(f"related:{self.seed}:{index}")
         picks = sorted({rng.randrange(max(0, index - 60), index) for _ in range(RELATED)}, reverse=True)
-        return [self.teaser(i) for i in picks]
+        return [self._teaser_of(self.stubs[i]) for i in picks]
 
     def page_content(self, a: ReplicaArticle) -> PageContent:
         soh = self.generation == "soh"
@@ -149,61 +255,113 @@ class ReplicaSite:
     def respond(self, method: str, target: str, headers=None, base: str = "http://127.0.0.1") -> Response:
         """The response to one request (GET or HEAD) for target (path and query)."""
         headers = headers or {}
+        path, query = _split(target)
+        if path == STATS_PATH:
+            return self._stats_response(method)
         if method not in ("GET", "HEAD"):
+            self.request_stats.count("other", 405)
             return Response(405, [("Allow", "GET, HEAD"), ("Content-Type", "text/plain; charset=utf-8"),
                                   ("Content-Length", "19")], b"Method not allowed\n")
-        page = self.page_for(target, base)
+        kind, page = self._route(path, query, base)
+        fault = None
+        if self.faults is not None and kind != "robots":
+            fault = self.faults.draw()
+            if fault is not None and fault != "truncate":
+                return self._fault(fault, kind, method)
         out = [("Content-Type", page.content_type), ("Cache-Control", "no-cache"), *page.headers]
         if page.etag:
             out.append(("ETag", page.etag))
         if page.last_modified:
             out.append(("Last-Modified", email.utils.format_datetime(page.last_modified.astimezone(dt.timezone.utc), usegmt=True)))
         if page.status == 200 and _not_modified(page, headers):
-            return Response(304, [h for h in out if h[0] in ("ETag", "Last-Modified", "Cache-Control")], b"")
-        if page.tail is None:
-            body = page.head
+            resp = Response(304, [h for h in out if h[0] in ("ETag", "Last-Modified", "Cache-Control")], b"")
         else:
-            body = page.head + pages.format_timestamp().encode("ascii") + page.tail
-        out.append(("Content-Length", str(len(body))))
-        return Response(page.status, out, b"" if method == "HEAD" else body)
+            body = page.head if page.tail is None else page.head + pages.format_timestamp().encode("ascii") + page.tail
+            out.append(("Content-Length", str(len(body))))
+            resp = Response(page.status, out, b"" if method == "HEAD" else body)
+        if fault == "truncate":
+            if len(resp.body) < 2:  # nothing to cut (HEAD, 304, redirect): reset instead
+                return self._fault("reset", kind, method)
+            self.faults.record(fault)
+            resp.fault = fault
+        elif page.status == 302 and path == self.loop_path:
+            self.faults.record(REDIRECT_LOOP)
+        self.request_stats.count(kind, resp.status)
+        return resp
+
+    def _fault(self, fault: str, kind: str, method: str) -> Response:
+        self.faults.record(fault)
+        if fault == "503":
+            self.request_stats.count(kind, 503)
+            body = pages.render_unavailable().encode("utf-8")
+            return Response(503, [("Content-Type", HTML), ("Retry-After", "1"), ("Cache-Control", "no-store"),
+                                  ("Content-Length", str(len(body)))], b"" if method == "HEAD" else body)
+        self.request_stats.count(kind, fault)
+        return Response(0, fault=fault, hold=self.faults.plan.timeout if fault == "timeout" else 0.0)
+
+    def _stats_response(self, method: str) -> Response:
+        body = (json.dumps(self.stats(), indent=2, sort_keys=True) + "\n").encode("utf-8")
+        return Response(200, [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store"),
+                              ("Content-Length", str(len(body)))], b"" if method == "HEAD" else body)
 
     def page_for(self, target: str, base: str) -> Page:
-        parts = urlsplit(target)
-        path, query = parts.path or "/", parse_qs(parts.query, keep_blank_values=True)
-        if path == "/robots.txt":
-            return self._cache.get(("robots", base), lambda: _template(pages.render_robots(self.profile, base), content_type="text/plain; charset=utf-8"))
-        if path == "/sitemap.xml":
-            return self._cache.get(("sitemap", base), lambda: _template(self._sitemap(base), content_type="application/xml; charset=utf-8"))
+        return self._route(*_split(target), base)[1]
+
+    def _route(self, path: str, query: str, base: str) -> tuple[str, Page]:
+        """-> (path kind for the counters, page)."""
         index = self.by_path.get(path)
         if index is not None:
+            if index in self.removed:
+                return "article", self.not_found(self.gone_status)
             key = ("article", index, self.revision(index))
-            stub = self.stubs[index]
-            return self._cache.get(key, lambda: _template(self.render_article(index), etag=True, last_modified=stub.moment))
+            return "article", self._cache.get(key, lambda: _template(
+                self.render_article(index), etag=True, last_modified=self.stub(index).last_modified))
+        if path == "/robots.txt":
+            return "robots", self._cache.get(("robots", base), lambda: _template(
+                pages.render_robots(self.profile, base), content_type="text/plain; charset=utf-8"))
+        if path == "/sitemap.xml":
+            return "sitemap", self._cache.get(("sitemap", base), lambda: _template(
+                self._sitemap(base), content_type="application/xml; charset=utf-8"))
+        if path == self.loop_path:
+            return "article", Page(302, HTML, b"", headers=(("Location", path),))
         if self.generation == "soh" and not path.endswith("/") and path + "/" in self.by_path:
-            return Page(301, HTML, b"", headers=(("Location", path + "/"),))
+            return "article", Page(301, HTML, b"", headers=(("Location", path + "/"),))
         if path in pages.STATIC_PAGES:
-            return self._cache.get(("static", path), lambda: _template(
+            return "other", self._cache.get(("static", path), lambda: _template(
                 pages.render_static_page(path, self.generation, self.profile, timestamp=pages.TIMESTAMP_SLOT), etag=True))
         if self.generation == "soh":
             if path == self.news_path:
-                return self._cache.get(("listing",), lambda: _template(self._soh_listing(), etag=True))
+                return "listing", self._cache.get(("listing",), lambda: _template(self._soh_listing(), etag=True))
             if path == "/news/news-search/":
-                return self._search(query)
+                return "search", self._search(parse_qs(query, keep_blank_values=True))
             if path == self.rss_path:
-                return self._cache.get(("rss", base), lambda: _template(
+                return "rss", self._cache.get(("rss", base), lambda: _template(
                     pages.render_rss([self.teaser(i) for i in self.newest_first[:RSS_SIZE]], base, self.profile),
                     content_type="application/rss+xml; charset=utf-8"))
         elif path == "/news-and-appeals/":
-            return self._legacy_listing(query)
-        return self.not_found()
+            return "listing", self._legacy_listing(parse_qs(query, keep_blank_values=True))
+        return "other", self.not_found()
 
-    def not_found(self) -> Page:
-        return self._cache.get(("404",), lambda: _template(
-            pages.render_not_found(self.generation, self.profile, timestamp=pages.TIMESTAMP_SLOT), status=404))
+    def not_found(self, status: int = 404) -> Page:
+        """The site's 404 page (also what removed articles answer, with 404 or 410)."""
+        return self._cache.get(("404", status), lambda: _template(
+            pages.render_not_found(self.generation, self.profile, timestamp=pages.TIMESTAMP_SLOT), status=status))
+
+    # -- fault mode's looping URL --------------------------------------------------------
+    def _loop_path(self) -> str:
+        if self.generation == "soh":
+            return f"/news/{self.profile.force_slug}/news/2024/january-2024/redirect-loop/"
+        return "/news-and-appeals/Redirect-loop-0000"
+
+    def _with_loop(self, teasers: list[Teaser]) -> list[Teaser]:
+        """Page 1 of listings and search in fault mode: the looping URL last."""
+        if not self.loop_path:
+            return teasers
+        return teasers + [Teaser(LOOP_TITLE, self.loop_path, "This story redirects to itself.")]
 
     # -- listings ------------------------------------------------------------------------
     def _soh_listing(self) -> str:
-        teasers = [self.teaser(i) for i in self.newest_first[:LISTING_SIZE]]
+        teasers = self._with_loop([self.teaser(i) for i in self.newest_first[:LISTING_SIZE]])
         return pages.render_soh_listing(teasers, self.profile, timestamp=pages.TIMESTAMP_SLOT)
 
     def _page_number(self, query) -> int | None:
@@ -219,8 +377,10 @@ class ReplicaSite:
         pages_n = max(1, math.ceil(len(found) / PER_PAGE))
         if page is None or not 1 <= page <= pages_n:
             return self.not_found()
+        loop = page == 1 and found is self.newest_first  # the plain News search
         return self._cache.get(("search", key, page), lambda: _template(pages.render_search_page(
-            [self.teaser(i) for i in found[(page - 1) * PER_PAGE: page * PER_PAGE]], page, pages_n, len(found),
+            (self._with_loop if loop else list)([self.teaser(i) for i in found[(page - 1) * PER_PAGE: page * PER_PAGE]]),
+            page, pages_n, len(found),
             self.profile, query={**q, "ct": ct}, timestamp=pages.TIMESTAMP_SLOT, per_page=PER_PAGE), etag=True))
 
     def _filter(self, ct: str, text: str, fdte: str, tdte: str) -> list[int]:
@@ -229,7 +389,7 @@ class ReplicaSite:
         start, end = _parse_day(fdte), _parse_day(tdte)
         out = []
         for i in self.newest_first:
-            s = self.stubs[i]
+            s = self.stub(i)
             if ct == "appeals" and s.kind not in ("appeal", "missing"):
                 continue
             if ct == "updates" and not s.updated:
@@ -244,18 +404,21 @@ class ReplicaSite:
 
     def _legacy_listing(self, query) -> Page:
         page = self._page_number(query)
-        pages_n = max(1, math.ceil(self.count / PER_PAGE))
+        pages_n = max(1, math.ceil(len(self.newest_first) / PER_PAGE))
         if page is None or not 1 <= page <= pages_n:
             return self.not_found()
+        teasers = [self.teaser(i) for i in self.newest_first[(page - 1) * PER_PAGE: page * PER_PAGE]]
         return self._cache.get(("legacy-listing", page), lambda: _template(pages.render_legacy_listing(
-            [self.teaser(i) for i in self.newest_first[(page - 1) * PER_PAGE: page * PER_PAGE]],
+            self._with_loop(teasers) if page == 1 else teasers,
             page, pages_n, self.profile), etag=True))
 
     def _sitemap(self, base: str) -> str:
         listing = self.news_path if self.generation == "soh" else "/news-and-appeals/"
-        newest = self.stubs[-1].moment if self.stubs else None
+        newest = self.stubs[self.newest_first[0]].moment if self.newest_first else None
         entries = [("/", None), ("/contact-us/", None), (listing, newest)]
-        entries += [(s.path(self.generation), s.moment) for s in reversed(self.stubs)]
+        if self.loop_path:
+            entries.append((self.loop_path, newest))
+        entries += [(s.path(self.generation), s.last_modified) for s in map(self.stub, self.newest_first)]
         return pages.render_sitemap(entries, base)
 
 
@@ -285,3 +448,34 @@ def _not_modified(page: Page, headers) -> bool:
             since = since.replace(tzinfo=dt.timezone.utc)
         return page.last_modified.replace(microsecond=0) <= since
     return False
+
+
+def _split(target: str) -> tuple[str, str]:
+    """Request target -> (path, query); absolute-form targets too."""
+    if not target.startswith("/"):
+        parts = urlsplit(target)
+        return parts.path or "/", parts.query
+    path, _, query = target.partition("?")
+    return path.partition("#")[0] or "/", query.partition("#")[0]
+
+
+def _edits(edits) -> dict[int, int]:
+    """{index: revision} or indexes (revision 1) -> {index: revision > 0}."""
+    if not edits:
+        return {}
+    pairs = edits.items() if hasattr(edits, "items") else ((i, 1) for i in edits)
+    out = {}
+    for index, revision in pairs:
+        index, revision = int(index), int(revision)
+        if index < 0 or revision < 0:
+            raise ValueError(f"bad edit {index}:{revision}: indexes and revisions are 0 or more")
+        if revision:
+            out[index] = revision
+    return out
+
+
+def _indexes(indexes) -> frozenset[int]:
+    out = frozenset(int(i) for i in (indexes or ()))
+    if any(i < 0 for i in out):
+        raise ValueError("article indexes are 0 or more")
+    return out

@@ -1,17 +1,29 @@
 """The `news` spider: every article of a force's news pages, into the archive.
 
     scrapy crawl news [-a base_url=URL] [-a max_pages=N] [-a since=YYYY-MM-DD] [-a profile=NAME]
+                      [-a mode=incremental|full] [-a stop_after=N]
 
 It starts from the start pages of every generation in the site profile (a 404
 on one of them is normal: only one generation is live), finds articles
 through listings and their pagination, the RSS feed and the sitemap, and
 hands each article page to the pure extractor. It never leaves base_url's host.
+
+Modes. `full` fetches every article it finds (known ones with conditional
+requests, so unchanged pages cost a 304) and, when the sweep is complete,
+records as removed the archived articles it no longer finds. `incremental`
+(the default once a full sweep has completed and the last run finished)
+walks the listings newest first, fetches only teasers that are new or whose
+title changed, and stops after `stop_after` known, unchanged teasers in a row;
+from the sitemap it takes new URLs and those whose lastmod is newer than the
+archived copy. Pages that failed in earlier runs are retried first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import ipaddress
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -20,11 +32,17 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeoutError
 
 from .. import EXTRACTOR_VERSION
-from ..archive import Capture
+from scrapy import signals
+
+from ..archive import Archive, Capture
 from ..discovery import parse_feed, parse_listing, parse_sitemap, parse_teaser_date, rebase
 from ..extract import RejectedPage, extract_article
-from ..items import PageFailure
+from ..items import NotModified, PageFailure
+from ..lock import lock_archive
 from ..profiles import load_profile
+
+MODES = ("incremental", "full")
+DEFAULT_STOP_AFTER = 20
 
 _XML_START = re.compile(rb"^\s*(<\?xml|<rss|<feed|<urlset|<sitemapindex)", re.I)
 
@@ -43,16 +61,19 @@ class NewsSpider(scrapy.Spider):
     name = "news"
 
     def __init__(self, base_url: str | None = None, max_pages: str | None = None,
-                 since: str | None = None, profile: str | None = None, *args, **kwargs):
+                 since: str | None = None, profile: str | None = None, mode: str | None = None,
+                 stop_after: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.profile_name = profile
         self.base_url_arg = base_url
-        try:
-            self.max_pages = int(max_pages) if max_pages not in (None, "") else None
-            if self.max_pages is not None and self.max_pages < 1:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"max_pages must be a whole number of 1 or more, not {max_pages!r}") from None
+        self.max_pages = _positive_int("max_pages", max_pages)
+        self.stop_after = _positive_int("stop_after", stop_after) or DEFAULT_STOP_AFTER
+        if mode not in (None, "", *MODES):
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        self.mode_arg = mode or None
+        self.listing_failures = 0  # listings, feeds, sitemaps that failed: the sweep is then incomplete
+        self.start_pages_missing: list[str] = []
+        self.requested: set[str] = set()  # canonical URLs of the articles requested in this run
         try:
             self.since = dt.date.fromisoformat(since).isoformat() if since else None
         except ValueError:
@@ -71,15 +92,49 @@ class NewsSpider(scrapy.Spider):
         if is_loopback(spider.base_url):
             # The replica on this machine: no one to be polite to, full speed.
             for name, value in (("DOWNLOAD_DELAY", 0), ("AUTOTHROTTLE_ENABLED", False),
-                                ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("DOWNLOAD_TIMEOUT", 15)):
+                                ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("DOWNLOAD_TIMEOUT", 5)):
                 crawler.settings.set(name, value, priority="spider")
+        spider.lock = lock_archive(crawler.settings.get("ARCHIVE_PATH"))
+        crawler.signals.connect(spider._release_lock, signal=signals.spider_closed)
+        spider._load_state(crawler.settings.get("ARCHIVE_PATH"))
         return spider
+
+    def _release_lock(self, spider):
+        self.lock.release()
+
+    def _load_state(self, db_path) -> None:
+        """What the archive already holds decides the mode and what to fetch."""
+        with Archive(db_path) as archive:
+            archive.close_dead_runs()
+            self.known = archive.known()
+            last_sweep = archive.get_meta("last_full_sweep")
+            runs = archive.runs()
+            # A killed, interrupted or failed run may have left holes anywhere: sweep it all.
+            previous_ok = not runs or runs[-1]["status"] in ("ok", "incomplete", "unhealthy")
+            self.missing_start_pages = set(json.loads(archive.get_meta("missing_start_pages") or "[]"))
+            self.retry_urls = [f["url"] for f in archive.unresolved_failures() if f["kind"] != "gone"]
+        if self.mode_arg:
+            self.mode = self.mode_arg
+        elif self.known and last_sweep and previous_ok:
+            self.mode = "incremental"
+        else:
+            self.mode = "full"  # first crawl, no complete sweep yet, or resuming after an interrupted run
+        self.limited = bool(self.max_pages or self.since)
+        self.logger.info("%s crawl of %s: the archive holds %d articles, %d pages to retry",
+                         self.mode, self.base_url, len(self.known), len(self.retry_urls))
 
     # -- start ----------------------------------------------------------------
     async def start(self):
+        for url in dict.fromkeys(self.retry_urls):
+            parts = urlsplit(url)  # failures were on this site, maybe served from another origin then
+            own = self.base_url + (parts.path or "/") + ("?" + parts.query if parts.query else "")
+            if self.profile.is_article_url(own) and (request := self.article_request(own, "retry", priority=20)):
+                yield request
         for url in self.profile.start_urls(self.base_url):
+            if self.mode == "incremental" and url.replace(self.base_url, "", 1) in self.missing_start_pages:
+                continue  # it answered 404 last time: that generation is not live
             yield scrapy.Request(url, callback=self.parse_start, errback=self.start_failed,
-                                 meta={"listing_page": 1}, dont_filter=True)
+                                 meta={"listing_page": 1, "start_page": True}, dont_filter=True)
 
     def start_failed(self, failure):
         response = getattr(failure.value, "response", None)
@@ -88,6 +143,7 @@ class NewsSpider(scrapy.Spider):
             self.logger.info("start page %s answered %s (normal for a generation that is not live)",
                              failure.request.url, response.status)
             self.crawler.stats.inc_value("herts/start_pages_missing")
+            self.start_pages_missing.append(failure.request.url.replace(self.base_url, "", 1))
             return
         yield from self.fetch_failed(failure)
 
@@ -102,10 +158,39 @@ class NewsSpider(scrapy.Spider):
         url = rebase(url, self.base_url, self.profile)
         return url if urlsplit(url).netloc == urlsplit(self.base_url).netloc else None
 
-    def article_request(self, url: str, source: str):
+    def canonical(self, url: str) -> str:
+        return self.profile.on_origin(url, self.base_url)
+
+    def article_request(self, url: str, source: str, priority: int = 10):
+        """A request for an article page, once per article per run; conditional
+        when the archive has it. Our own de-duplication, not Scrapy's, so that a
+        redirect back to a URL already seen is followed and a loop is caught."""
         self.crawler.stats.inc_value(f"herts/discovered/{source}")
-        return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
-                              priority=10, meta={"source": source})
+        canonical = self.canonical(url)
+        if canonical in self.requested:
+            return None
+        self.requested.add(canonical)
+        headers = {}
+        known = self.known.get(canonical)
+        if known and not known.removed_at:
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+        return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, headers=headers,
+                              priority=priority, dont_filter=True,
+                              meta={"source": source, "canonical": canonical, "handle_httpstatus_list": [304]})
+
+    def is_known_unchanged(self, url: str, title: str | None = None, lastmod: str | None = None) -> bool:
+        """Incremental mode: the archive holds this article and nothing says it changed."""
+        known = self.known.get(self.canonical(url))
+        if not known or known.removed_at:
+            return False
+        if title and known.title and " ".join(title.split()) != known.title:
+            return False
+        if lastmod and known.last_modified and _newer(lastmod, known.last_modified):
+            return False
+        return True
 
     def parse_xml(self, response):
         body = response.body
@@ -118,13 +203,21 @@ class NewsSpider(scrapy.Spider):
                     yield scrapy.Request(url, callback=self.parse_xml, errback=self.fetch_failed)
             for page in pages:
                 url = self._own(page.url)
-                if url and self.profile.is_article_url(url) and not self._too_old(page.date_text):
-                    yield self.article_request(url, "sitemap")
+                if not url or not self.profile.is_article_url(url) or self._too_old(page.date_text):
+                    continue
+                if self.mode == "incremental" and self.is_known_unchanged(url, lastmod=page.date_text):
+                    continue
+                if request := self.article_request(url, "sitemap"):
+                    yield request
         else:
             for item in parse_feed(body, response.url):
                 url = self._own(item.url)
-                if url and not self._too_old(item.date_text):
-                    yield self.article_request(url, "feed")
+                if not url or self._too_old(item.date_text):
+                    continue
+                if self.mode == "incremental" and self.is_known_unchanged(url, title=item.title):
+                    continue
+                if request := self.article_request(url, "feed"):
+                    yield request
 
     def parse_listing_page(self, response):
         listing = parse_listing(response.body, response.url, self.profile)
@@ -135,19 +228,34 @@ class NewsSpider(scrapy.Spider):
         if listing.found_by != "profile" and listing.teasers:
             self.crawler.stats.inc_value("herts/listings_by_url_pattern")
         fresh = 0
+        streak = response.meta.get("known_streak", 0)
         for teaser in listing.teasers:
             if self._too_old(teaser.date_text):
                 self.crawler.stats.inc_value("herts/skipped_since_teaser")
                 continue
             fresh += 1
-            yield self.article_request(teaser.url, "listing")
+            if self.mode == "incremental" and self.is_known_unchanged(teaser.url, title=teaser.title):
+                streak += 1
+                self.crawler.stats.inc_value("herts/teasers_known")
+                continue
+            streak = 0
+            if request := self.article_request(teaser.url, "listing"):
+                yield request
         if listing.teasers and not fresh:
             return  # newest first: everything further back is older than `since`
         if self.max_pages and page_no >= self.max_pages:
             return
-        for page in listing.next_pages:
-            yield scrapy.Request(page, callback=self.parse_listing_page, errback=self.fetch_failed,
-                                 meta={"listing_page": page_no + 1})
+        meta = {"listing_page": page_no + 1, "known_streak": streak}
+        if self.mode == "incremental":
+            # One page after another, newest first, until enough known teasers in a row.
+            if streak >= self.stop_after:
+                self.crawler.stats.inc_value("herts/listings_stopped_known")
+                return
+            pages = [listing.next_page] if listing.next_page else []
+        else:
+            pages = listing.next_pages
+        for page in pages:
+            yield scrapy.Request(page, callback=self.parse_listing_page, errback=self.fetch_failed, meta=meta)
 
     def _too_old(self, date_text: str | None) -> bool:
         if not self.since or not date_text:
@@ -157,6 +265,10 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles ---------------------------------------------------------------------
     def parse_article(self, response):
+        if response.status == 304:
+            self.crawler.stats.inc_value("herts/not_modified")
+            yield NotModified(response.meta.get("canonical") or self.canonical(response.url))
+            return
         charset = None
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
         if "charset=" in ctype:
@@ -187,14 +299,48 @@ class NewsSpider(scrapy.Spider):
 
     def fetch_failed(self, failure):
         request = failure.request
+        canonical = request.meta.get("canonical")
         if failure.check(HttpError):
             status = failure.value.response.status
             kind = "gone" if status in (404, 410) else "http"
-            yield PageFailure(request.url, kind, f"HTTP {status}", status)
+            yield PageFailure(request.url, kind, f"HTTP {status}", status, canonical)
         elif failure.check(DNSLookupError, TCPTimedOutError, TwistedTimeoutError):
-            yield PageFailure(request.url, "network", failure.getErrorMessage() or type(failure.value).__name__)
+            yield PageFailure(request.url, "network", failure.getErrorMessage() or type(failure.value).__name__,
+                              canonical=canonical)
         else:
-            yield PageFailure(request.url, "network", f"{type(failure.value).__name__}: {failure.getErrorMessage()}")
+            yield PageFailure(request.url, "network", f"{type(failure.value).__name__}: {failure.getErrorMessage()}",
+                              canonical=canonical)
+        if not request.meta.get("canonical"):
+            self.listing_failures += 1  # a listing, feed or sitemap: the sweep is not complete
+
+
+def _positive_int(name: str, value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+        if number >= 1:
+            return number
+    except ValueError:
+        pass
+    raise ValueError(f"{name} must be a whole number of 1 or more, not {value!r}")
+
+
+def _when(text: str) -> dt.datetime | None:
+    """An ISO 8601 (sitemap lastmod) or HTTP date as an aware datetime; fast, no dateparser."""
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def _newer(lastmod: str, archived_last_modified: str) -> bool:
+    a, b = _when(lastmod), _when(archived_last_modified)
+    return bool(a and b and a > b)
 
 
 def _header(response, name: bytes) -> str | None:

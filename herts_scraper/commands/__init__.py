@@ -1,0 +1,1 @@
+"""Project commands for Scrapy (COMMANDS_MODULE): `crawl` with meaningful exit codes."""

@@ -1,0 +1,39 @@
+"""Crawl logs kept under the archive (archive/logs/crawl.log), rotated by size.
+
+Scrapy's LOG_FILE does not rotate; this extension adds a standard library
+RotatingFileHandler for every crawl, whatever LOG_FILE says, so nightly runs
+leave a bounded history of logs beside the archive they wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+
+class RotatingLogFile:
+    def __init__(self, crawler):
+        settings = crawler.settings
+        folder = Path(settings.get("LOG_DIR") or Path(settings.get("ARCHIVE_PATH")).parent / "logs")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.handler = logging.handlers.RotatingFileHandler(
+            folder / "crawl.log", maxBytes=settings.getint("LOG_ROTATE_BYTES", 10_000_000),
+            backupCount=settings.getint("LOG_ROTATE_KEEP", 10), encoding="utf-8")
+        self.handler.setLevel(settings.get("LOG_LEVEL", "INFO"))
+        self.handler.setFormatter(logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT")))
+        logging.getLogger().addHandler(self.handler)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("ARCHIVE_PATH"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def engine_stopped(self):
+        logging.getLogger().removeHandler(self.handler)
+        self.handler.close()

@@ -1,0 +1,40 @@
+"""The one-screen summary of a crawl run, printed at its end (cron mails it)."""
+
+from __future__ import annotations
+
+EXIT_CODES = {
+    "ok": 0,
+    "failed": 1,          # the crawl itself failed: no articles, a crash, an interrupted run
+    "incomplete": 3,      # pages failed or were rejected; they are recorded and retried first next time
+    "unhealthy": 4,       # a health check failed: the site's markup has probably changed
+    "locked": 75,         # another crawl holds the archive (EX_TEMPFAIL: try later)
+}
+
+
+def exit_code(status: str | None) -> int:
+    if not status:
+        return EXIT_CODES["failed"]
+    return EXIT_CODES.get(status, EXIT_CODES["failed"])
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def format_report(run: dict, problems: list[str], total: int, db_path: str) -> str:
+    lines = [
+        f"herts-scraper crawl run {run['id']} ({run.get('mode') or 'full'}): {run['status'].upper()}",
+        f"  {run.get('base_url')}  {run['started']} -> {run['finished']}  ({run['duration_s']} s)",
+        f"  articles: {run['new']} new, {run['changed']} changed, {run['unchanged'] + run['not_modified']} unchanged"
+        f" ({run['not_modified']} by 304), {run['removed']} removed",
+        f"  problems: {run['partial']} partial, {run['rejected']} rejected, {run['failed']} failed"
+        f"{' (recorded; retried first next run)' if run['failed'] or run['rejected'] else ''}",
+        f"  traffic: {run['requests']} requests, {_size(run['bytes'] or 0)}",
+        f"  archive: {db_path}, {total} articles",
+    ]
+    lines += [f"  HEALTH: {p}" for p in problems]
+    return "\n".join(lines)

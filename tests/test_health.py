@@ -1,0 +1,27 @@
+from herts_scraper.health import RunHealth
+from herts_scraper.record import Article
+
+
+def article(n, published="2024-01-01", body="Text.\n"):
+    return Article(url=f"https://x/{n}", area="H", title="T", published=published, body=body)
+
+
+def test_coverage_drop_is_caught_but_a_couple_of_undated_articles_are_normal():
+    health = RunHealth(("Share this page",))
+    for i in range(60):
+        health.check(article(i, published=None if i < 2 else "2024-01-01"))
+    assert health.problems() == []
+    health.check(article(99, published=None))
+    health.check(article(100, published=None))
+    (problem,) = health.problems()
+    assert "4 of 62 articles" in problem and "no date" in problem
+
+
+def test_empty_bodies_furniture_and_empty_listings():
+    health = RunHealth(("Share this page",))
+    for i in range(3):
+        health.check(article(i, body=""))
+    health.check(article(9, body="Text.\n\nShare this page\n"))
+    problems = health.problems(empty_listings=2)
+    assert len(problems) == 3
+    assert "listing" in problems[0] and "no body" in problems[1] and "https://x/9" in problems[2]
