@@ -22,5 +22,10 @@ demo: setup
 test: setup
 	$(PY) -m pytest
 
+# Benchmarks (not tests): ratios measured side by side in one run; writes bench/results.json.
+bench: setup
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/run.py
+
 clean:
 	rm -rf archive/*.db archive/*.db-* archive/logs exports/*/ exports/*.jsonl exports/*.csv

@@ -186,7 +186,7 @@ def test_edited_page_has_new_etag_last_modified_title_and_body_at_the_same_url(p
     c0, c1 = Client(plain), Client(changed)
     for i, r in EDITS.items():
         a = generate_article(i, revision=r)
-        (r0, b0), (r1, b1) = c0.get(a.soh_path), c1.get(a.soh_path)
+        (r0, _), (r1, b1) = c0.get(a.soh_path), c1.get(a.soh_path)
         assert r0.status == r1.status == 200
         assert r0.getheader("ETag") != r1.getheader("ETag")
         assert email.utils.parsedate_to_datetime(r1.getheader("Last-Modified")) == a.last_modified > a.moment

@@ -8,16 +8,13 @@ caps nesting at 256 levels, so recursion stays within Python's limit.
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-BR = "\x00"  # stands for <br> until whitespace has been collapsed
-_WS = re.compile(r"\s+")
-_BR_SPACES = re.compile(" ?\x00 ?")
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+from herts_scraper.conventions import BR, finish_inline, is_the_address
+
 
 DROP = frozenset(
     "hr script style noscript iframe form button svg img picture source head title meta link base template"
@@ -40,19 +37,6 @@ _CELLS = etree.XPath("./td | ./th")
 Rewrite = Callable[[str], str]
 
 
-def finish_inline(raw: str) -> str:
-    """Collapse whitespace, turn <br> placeholders into newlines, strip."""
-    text = _WS.sub(" ", raw)
-    if BR in text:
-        text = _BR_SPACES.sub("\n", text)
-    return text.strip()
-
-
-def _norm_address(text: str) -> str:
-    text = _SCHEME.sub("", text.strip().lower())
-    if text.startswith("www."):
-        text = text[4:]
-    return text.rstrip("/")
 
 
 class _Converter:
@@ -216,7 +200,7 @@ class _Converter:
         if not core.replace(BR, "").strip():
             return " " if inner else ""  # links without text give nothing
         address = self.address(el.get("href"))
-        if address and _norm_address("".join(el.itertext())) != _norm_address(address):
+        if address and not is_the_address("".join(el.itertext()), address):
             core = f"{core} ({address})"
         return _edge(inner, 0) + core + _edge(inner, -1)
 

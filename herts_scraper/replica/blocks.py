@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from ..conventions import BR, finish_inline, is_the_address
+
 # -- inlines ------------------------------------------------------------------
 
 
@@ -185,24 +187,8 @@ class Rule:
 
 # -- Markdown (the expected record body) --------------------------------------
 
-_BR = "\x00"
-_WS = re.compile(r"\s+")
-_BR_SPACES = re.compile(" ?\x00 ?")
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
-def _finish(raw: str) -> str:
-    text = _WS.sub(" ", raw)
-    if _BR in text:
-        text = _BR_SPACES.sub("\n", text)
-    return text.strip()
-
-
-def _norm_address(text: str) -> str:
-    text = _SCHEME.sub("", text.strip().lower())
-    if text.startswith("www."):
-        text = text[4:]
-    return text.rstrip("/")
 
 
 def resolve_href(href: str, origin: str | None) -> str:
@@ -223,7 +209,7 @@ def _md_inline(nodes, active: frozenset, origin: str | None) -> str:
         if isinstance(n, Text):
             out.append(n.text)
         elif isinstance(n, Break):
-            out.append(_BR)
+            out.append(BR)
         elif isinstance(n, (Strong, Em)):
             kind, marker = ("strong", "**") if isinstance(n, Strong) else ("em", "_")
             if kind in active:  # same kind nested: not doubled
@@ -231,7 +217,7 @@ def _md_inline(nodes, active: frozenset, origin: str | None) -> str:
                 continue
             inner = _md_inline(n.children, active | {kind}, origin)
             core = inner.strip()
-            if not core.replace(_BR, "").strip():
+            if not core.replace(BR, "").strip():
                 out.append(inner)  # emphasis without text: its spaces stay
             else:
                 out.append(_edge(inner, 0) + marker + core + marker + _edge(inner, -1))
@@ -241,7 +227,7 @@ def _md_inline(nodes, active: frozenset, origin: str | None) -> str:
                 out.append(" " if n.text else "")
                 continue
             address = resolve_href(n.href, origin)
-            if urlsplit(address).scheme.lower() in ("http", "https") and _norm_address(n.text) != _norm_address(address):
+            if urlsplit(address).scheme.lower() in ("http", "https") and not is_the_address(n.text, address):
                 core = f"{core} ({address})"
             out.append(_edge(n.text, 0) + core + _edge(n.text, -1))
         else:
@@ -250,7 +236,7 @@ def _md_inline(nodes, active: frozenset, origin: str | None) -> str:
 
 
 def inline_markdown(nodes, origin: str | None = None) -> str:
-    return _finish(_md_inline(inlines(nodes), frozenset(), origin))
+    return finish_inline(_md_inline(inlines(nodes), frozenset(), origin))
 
 
 def _indent(text: str) -> str:
