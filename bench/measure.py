@@ -1,0 +1,83 @@
+"""Run one command and measure it: exit status, wall time, peak RSS.
+
+    python bench/measure.py --out RESULT.json [--timeout S] [--stdout FILE] -- CMD ...
+
+A small launcher of its own, for a clean peak RSS: Linux counts in a
+child's ru_maxrss the memory of the process it was forked from (the
+pre-exec copy), so a child of the big benchmark process would inherit that
+process's size. Forked from this small launcher instead, the child's
+ru_maxrss (from wait4) is its own. VmHWM, polled from /proc while the
+command runs, is recorded beside it as a cross-check. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+
+def vm_hwm_kb(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--" not in argv:
+        print("usage: measure.py --out FILE [--timeout S] [--stdout FILE] -- CMD ...", file=sys.stderr)
+        return 2
+    at = argv.index("--")
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", required=True)
+    p.add_argument("--timeout", type=float, default=600)
+    p.add_argument("--stdout", help="file for the command's stdout and stderr (default: discarded)")
+    args = p.parse_args(argv[:at])
+    cmd = argv[at + 1:]
+    sink = open(args.stdout, "wb") if args.stdout else subprocess.DEVNULL
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
+    hwm = [0]
+    done = threading.Event()
+
+    def poll():
+        while not done.wait(0.05):
+            kb = vm_hwm_kb(proc.pid)
+            if kb:
+                hwm[0] = max(hwm[0], kb)
+
+    def kill():
+        if not done.is_set():
+            proc.send_signal(signal.SIGKILL)
+
+    threading.Thread(target=poll, daemon=True).start()
+    timer = threading.Timer(args.timeout, kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        done.set()
+        timer.cancel()
+    seconds = time.perf_counter() - started
+    proc.returncode = rc = os.waitstatus_to_exitcode(status)
+    result = {"rc": rc, "seconds": round(seconds, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+              "peak_rss_mb_polled": round(hwm[0] / 1024, 1), "timed_out": rc == -signal.SIGKILL,
+              "cpu_user_s": round(usage.ru_utime, 3), "cpu_system_s": round(usage.ru_stime, 3)}
+    with open(args.out, "w", encoding="utf-8") as fh:
+        json.dump(result, fh)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
