@@ -64,7 +64,7 @@ RUN_COUNTS = ("new", "changed", "unchanged", "not_modified", "removed", "partial
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 class Archive:
@@ -199,7 +199,7 @@ class Archive:
             "url": art.url, "area": art.area, "title": art.title, "description": art.description,
             "published": art.published, "body": art.body, "status": art.status,
             "generation": art.generation, "cms_id": art.cms_id, "content_hash": digest,
-            "raw_html": zlib.compress(cap.raw_html, 6) if cap.raw_html else None,
+            "raw_html": zlib.compress(cap.raw_html, 1) if cap.raw_html else None,
             "last_seen": seen, "last_changed": seen, "versions": version, "removed_at": None,
             "extractor_version": cap.extractor_version,
             **{k: json.dumps(getattr(art, k), ensure_ascii=False) for k in _JSON_FIELDS},

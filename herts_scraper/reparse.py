@@ -9,6 +9,7 @@ better extractor can be applied to the whole history.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import zlib
@@ -27,8 +28,9 @@ BATCH = 200
 
 
 def _iso(warc_date: str) -> str:
-    # WARC-Date is UTC ("2026-11-21T16:10:06.123456Z"); the archive keeps seconds with an offset.
-    return warc_date[:19] + "+00:00"
+    # WARC-Date is UTC ("2026-11-21T16:10:06.123456Z"); the archive writes times as now_iso() does.
+    when = dt.datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
+    return when.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def iter_responses(folder: Path):

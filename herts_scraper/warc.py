@@ -14,6 +14,7 @@ import datetime as dt
 import http
 import logging
 import os
+import zlib
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ from . import __version__
 
 logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 1_000_000_000
+GZIP_LEVEL = 1  # fastest: 10% larger than level 9, a third of the CPU
 
 
 def warc_dir_for(db_path: str | Path) -> Path:
@@ -55,10 +57,19 @@ class WarcFiles:
         name = f"{self.stem}-{self.serial:05d}.warc.gz"
         self.serial += 1
         self._fh = open(self.folder / name, "wb")
-        self._writer = WARCWriter(self._fh, gzip=True, warc_version="WARC/1.1")
+        # warcio serialises each record into a buffer; we gzip it as its own member
+        # at a moderate level (warcio's own gzip uses level 9, a third of our crawl's WARC cost).
+        self._buffer = BytesIO()
+        self._writer = WARCWriter(self._buffer, gzip=False, warc_version="WARC/1.1")
         info = {"software": f"herts-scraper/{__version__} (Scrapy, warcio)", "format": "WARC File Format 1.1",
                 **{k: str(v) for k, v in self.info.items() if v is not None}}
-        self._writer.write_record(self._writer.create_warcinfo_record(name, info))
+        self._write(self._writer.create_warcinfo_record(name, info))
+
+    def _write(self, record) -> None:
+        self._writer.write_record(record)
+        self._fh.write(zlib.compress(self._buffer.getbuffer(), GZIP_LEVEL, wbits=31))
+        self._buffer.seek(0)
+        self._buffer.truncate()
 
     def write_exchange(self, url: str, method: str, request_headers: list[tuple[str, str]], status: int,
                        response_headers: list[tuple[str, str]], body: bytes) -> None:
@@ -80,8 +91,8 @@ class WarcFiles:
         request = w.create_warc_record(url, "request", payload=BytesIO(b""), http_headers=req_headers,
                                        warc_headers_dict={"WARC-Date": date})
         request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
-        w.write_record(response)
-        w.write_record(request)
+        self._write(response)
+        self._write(request)
         self.records += 2
 
     def close(self) -> None:

@@ -25,6 +25,7 @@ import email.utils
 import ipaddress
 import json
 import re
+from collections import deque
 from urllib.parse import urlsplit
 
 import scrapy
@@ -33,6 +34,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 
 from .. import EXTRACTOR_VERSION
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 
 from ..archive import Archive, Capture
 from ..discovery import parse_feed, parse_listing, parse_sitemap, parse_teaser_date, rebase
@@ -43,6 +45,9 @@ from ..profiles import load_profile
 
 MODES = ("incremental", "full")
 DEFAULT_STOP_AFTER = 20
+# Sitemap URLs wait as plain strings and become requests a few at a time, so a
+# 20,000-article sitemap does not fill the scheduler (memory stays flat).
+SITEMAP_IN_FLIGHT = 64
 
 _XML_START = re.compile(rb"^\s*(<\?xml|<rss|<feed|<urlset|<sitemapindex)", re.I)
 
@@ -74,6 +79,8 @@ class NewsSpider(scrapy.Spider):
         self.listing_failures = 0  # listings, feeds, sitemaps that failed: the sweep is then incomplete
         self.start_pages_missing: list[str] = []
         self.requested: set[str] = set()  # canonical URLs of the articles requested in this run
+        self.sitemap_queue: deque[str] = deque()  # sitemap article URLs not yet requested
+        self.in_flight = 0  # article requests made and not yet answered
         try:
             self.since = dt.date.fromisoformat(since).isoformat() if since else None
         except ValueError:
@@ -96,11 +103,24 @@ class NewsSpider(scrapy.Spider):
                 crawler.settings.set(name, value, priority="spider")
         spider.lock = lock_archive(crawler.settings.get("ARCHIVE_PATH"))
         crawler.signals.connect(spider._release_lock, signal=signals.spider_closed)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         spider._load_state(crawler.settings.get("ARCHIVE_PATH"))
         return spider
 
     def _release_lock(self, spider):
         self.lock.release()
+
+    def _on_idle(self, spider):
+        if self.sitemap_queue:
+            for request in self.sitemap_requests():
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+
+    def sitemap_requests(self):
+        """Top up article requests from the sitemap queue (in-flight bounded)."""
+        while self.sitemap_queue and self.in_flight < SITEMAP_IN_FLIGHT:
+            if request := self.article_request(self.sitemap_queue.popleft(), "sitemap"):
+                yield request
 
     def _load_state(self, db_path) -> None:
         """What the archive already holds decides the mode and what to fetch."""
@@ -170,6 +190,7 @@ class NewsSpider(scrapy.Spider):
         if canonical in self.requested:
             return None
         self.requested.add(canonical)
+        self.in_flight += 1
         headers = {}
         known = self.known.get(canonical)
         if known and not known.removed_at:
@@ -207,8 +228,8 @@ class NewsSpider(scrapy.Spider):
                     continue
                 if self.mode == "incremental" and self.is_known_unchanged(url, lastmod=page.date_text):
                     continue
-                if request := self.article_request(url, "sitemap"):
-                    yield request
+                self.sitemap_queue.append(url)
+            yield from self.sitemap_requests()
         else:
             for item in parse_feed(body, response.url):
                 url = self._own(item.url)
@@ -265,6 +286,8 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles ---------------------------------------------------------------------
     def parse_article(self, response):
+        self.in_flight -= 1
+        yield from self.sitemap_requests()
         if response.status == 304:
             self.crawler.stats.inc_value("herts/not_modified")
             yield NotModified(response.meta.get("canonical") or self.canonical(response.url))
@@ -299,6 +322,9 @@ class NewsSpider(scrapy.Spider):
 
     def fetch_failed(self, failure):
         request = failure.request
+        if request.callback == self.parse_article:
+            self.in_flight -= 1
+            yield from self.sitemap_requests()
         canonical = request.meta.get("canonical")
         if failure.check(HttpError):
             status = failure.value.response.status
