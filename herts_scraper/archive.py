@@ -281,6 +281,9 @@ class Archive:
     def count(self) -> int:
         return self.db["articles"].count
 
+    def has(self, url: str) -> bool:
+        return self.db.execute("select 1 from articles where url = ?", [url]).fetchone() is not None
+
     def article(self, url: str) -> dict | None:
         rows = list(self.db.query("select * from articles where url = ?", [url]))
         return decode_row(rows[0]) if rows else None

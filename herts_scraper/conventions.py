@@ -30,3 +30,26 @@ def is_the_address(link_text: str, href: str) -> bool:
     """A link whose text is its own address (scheme, "www." and a final "/" aside)
     is written as the text alone; others get " (URL)" after the text."""
     return _norm_address(link_text) == _norm_address(href)
+
+
+def indent(text: str) -> str:
+    """A nested list: four more spaces on every non-empty line."""
+    return "\n".join("    " + line if line else line for line in text.split("\n"))
+
+
+def quote(text: str) -> str:
+    """A blockquote: "> " before every line, ">" on empty ones."""
+    return "\n".join("> " + line if line else ">" for line in text.split("\n"))
+
+
+def list_item(ordered: bool, number: int, text: str, nested: list[str]) -> str:
+    """One list item: " * text" or " 3. text", its nested lists indented below."""
+    item = (f" {number}. " if ordered else " * ") + text
+    for n in nested:
+        item += "\n" + indent(n)
+    return item
+
+
+def join_items(items: list[str], loose: bool) -> str:
+    """Items holding headings or paragraphs are separated by a blank line."""
+    return ("\n\n" if loose else "\n").join(items)

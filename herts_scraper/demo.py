@@ -39,10 +39,10 @@ def wait_until_up(url: str, proc: subprocess.Popen, seconds: float = 30) -> None
     raise RuntimeError(f"the replica did not answer at {url} within {seconds} s")
 
 
-def start_replica(articles: int, generation: str = "soh", seed: int = 0, extra: list[str] = ()) -> tuple[subprocess.Popen, str]:
+def start_replica(articles: int, generation: str = "soh", seed: int = 0) -> tuple[subprocess.Popen, str]:
     port = free_port()
     cmd = [sys.executable, "-m", "herts_scraper", "replica", "--port", str(port), "--articles", str(articles),
-           "--generation", generation, "--seed", str(seed), *extra]
+           "--generation", generation, "--seed", str(seed)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -78,7 +78,7 @@ class ArchivePipeline:
         return item
 
     def _failure(self, item: PageFailure) -> None:
-        if item.kind == "gone" and item.canonical and self.archive.article(item.canonical):
+        if item.kind == "gone" and item.canonical and self.archive.has(item.canonical):
             # An archived article answers 404/410: a tombstone, never a deletion.
             self.counts["removed"] += self.archive.mark_removed(item.canonical)
             return

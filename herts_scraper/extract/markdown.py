@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from herts_scraper.conventions import BR, finish_inline, is_the_address
+from herts_scraper.conventions import BR, finish_inline, indent, is_the_address, join_items, list_item, quote
 
 
 DROP = frozenset(
@@ -83,7 +83,7 @@ class _Converter:
         elif tag == "blockquote":
             inner = "\n\n".join(self.blocks(el))
             if inner:
-                out.append("\n".join("> " + line if line else ">" for line in inner.split("\n")))
+                out.append(quote(inner))
         elif tag == "table":
             self.table(el, out)
         else:
@@ -103,7 +103,7 @@ class _Converter:
             if li.tag in LISTS:  # a list straight inside a list: nests under the previous item
                 nested = self.list_block(li)
                 if nested:
-                    indented = _indent(nested)
+                    indented = indent(nested)
                     if items:
                         items[-1] += "\n" + indented
                     else:
@@ -112,15 +112,11 @@ class _Converter:
             line, nested_lists = self.item(li)
             if not loose and next(li.iter(*LOOSE_ITEM_TAGS), None) is not None:
                 loose = True
-            marker = f" {number}. " if ordered else " * "
             number += 1
             if not line and not nested_lists:
                 continue
-            text = marker + line
-            for nested in nested_lists:
-                text += "\n" + _indent(nested)
-            items.append(text)
-        return ("\n\n" if loose else "\n").join(items)
+            items.append(list_item(ordered, number - 1, line, nested_lists))
+        return join_items(items, loose)
 
     def item(self, li) -> tuple[str, list[str]]:
         """An li's own content on one line, and its nested lists apart."""
@@ -234,10 +230,6 @@ def _holds_block(el) -> bool:
 def _edge(inner: str, index: int) -> str:
     """" " when inner starts (index 0) or ends (-1) with whitespace: it moves outside the markers."""
     return " " if inner and inner[index].isspace() else ""
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + line if line else line for line in text.split("\n"))
 
 
 def element_to_markdown(el, base_url: str, rewrite: Rewrite | None = None) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import yaml
-from cssselect import HTMLTranslator
+from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 
 PROFILE_DIR = Path(__file__).parent
@@ -126,9 +126,6 @@ class Profile:
             return origin + rest
         return url
 
-    def is_own_host(self, url: str) -> bool:
-        return urlsplit(url).netloc.lower() in self.hosts
-
     def strip_title_suffix(self, title: str) -> str:
         for suffix in self.title_suffixes:
             if title.endswith(suffix):
@@ -202,7 +199,7 @@ def _generation(name: str, raw: dict, force_slug: str) -> Generation:
             updated_marker=article.get("updated_marker"),
             raw=raw,
         )
-    except (re.error, Exception) as exc:  # cssselect raises its own SelectorError
+    except (re.error, SelectorError) as exc:
         raise ProfileError(f"generation {name!r}: {exc}") from exc
 
 
@@ -235,6 +232,3 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         raw=raw,
     )
 
-
-def available_profiles() -> list[str]:
-    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml") if "name" in (yaml.safe_load(p.read_text()) or {}))

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from ..conventions import BR, finish_inline, is_the_address
+from ..conventions import BR, finish_inline, is_the_address, join_items, list_item, quote
 
 # -- inlines ------------------------------------------------------------------
 
@@ -239,16 +239,11 @@ def inline_markdown(nodes, origin: str | None = None) -> str:
     return finish_inline(_md_inline(inlines(nodes), frozenset(), origin))
 
 
-def _indent(text: str) -> str:
-    return "\n".join("    " + line if line else line for line in text.split("\n"))
-
-
 def _list_markdown(items, ordered: bool, start: int, origin) -> str:
     lines: list[str] = []
     loose = any(i.heading or i.paragraph for i in items)
     number = start
     for it in items:
-        marker = f" {number}. " if ordered else " * "
         number += 1
         text = inline_markdown(it.inlines, origin)
         if text and it.heading:
@@ -257,11 +252,8 @@ def _list_markdown(items, ordered: bool, start: int, origin) -> str:
         nested = [m for m in (_block_markdown(n, origin) for n in it.nested) if m]
         if not text and not nested:
             continue
-        line = marker + text
-        for m in nested:
-            line += "\n" + _indent(m)
-        lines.append(line)
-    return ("\n\n" if loose else "\n").join(lines)
+        lines.append(list_item(ordered, number - 1, text, nested))
+    return join_items(lines, loose)
 
 
 def _block_markdown(b, origin: str | None) -> str:
@@ -278,7 +270,7 @@ def _block_markdown(b, origin: str | None) -> str:
         return _list_markdown(b.items, True, b.start, origin)
     if isinstance(b, Quote):
         inner = _join(_block_markdown(x, origin) for x in b.blocks)
-        return "\n".join("> " + line if line else ">" for line in inner.split("\n")) if inner else ""
+        return quote(inner) if inner else ""
     if isinstance(b, Figure):
         return inline_markdown(b.caption, origin)
     if isinstance(b, Table):
