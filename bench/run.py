@@ -143,7 +143,8 @@ class Bench:
             crawl_runs.append(c)
             log(f"  scrapy crawl news #{i + 1}: {c['responses']} responses in {c['elapsed_s']:.2f} s = "
                 f"{c['pages_per_s']} pages/s (crawl_runs row: {c['requests']} / {c['duration_s']} s = "
-                f"{c['pages_per_s_runs_row']}), status {c['status']}, peak RSS {c['peak_rss_mb']} MB")
+                f"{c['pages_per_s_runs_row']}), status {c['status']}, peak RSS {c['peak_rss_mb_tree']} MB "
+                f"({c['processes']} processes)")
             if c["status"] in ("ok", "incomplete", "unhealthy") and c["new"]:
                 self.full_archive = {"articles": n, "dir": str(d), "db": c["db"], "warc_files": c["warc_files"],
                                      "seconds": c["seconds"]}
@@ -280,11 +281,15 @@ class Bench:
             with Replica(n) as rep:
                 c = self.crawl(rep.base, d, timeout=900)
             out[n] = c
-            log(f"  {n} articles: peak RSS {c['peak_rss_mb']} MB (polled VmHWM {c['peak_rss_mb_polled']} MB), "
+            log(f"  {n} articles: peak RSS {c['peak_rss_mb_tree']} MB, all {c['processes']} processes "
+                f"(sampled sum {c['peak_rss_mb_tree_sampled']} MB; crawl process alone {c['peak_rss_mb']} MB), "
                 f"{c['responses']} responses in {c['seconds']:.1f} s, status {c['status']}")
-        self.results["peak_rss_mb_2k"] = out[small]["peak_rss_mb"]
-        self.results["peak_rss_mb_20k"] = out[big]["peak_rss_mb"]
-        self.results["peak_rss_growth_20k_vs_2k"] = round(out[big]["peak_rss_mb"] / out[small]["peak_rss_mb"], 3)
+        # The crawl with its archive writer process: the sum of each process's own peak.
+        self.results["peak_rss_mb_2k"] = out[small]["peak_rss_mb_tree"]
+        self.results["peak_rss_mb_20k"] = out[big]["peak_rss_mb_tree"]
+        self.results["peak_rss_growth_20k_vs_2k"] = round(out[big]["peak_rss_mb_tree"] / out[small]["peak_rss_mb_tree"], 3)
+        self.results["peak_rss_mb_crawl_process_2k"] = out[small]["peak_rss_mb"]
+        self.results["peak_rss_mb_crawl_process_20k"] = out[big]["peak_rss_mb"]
         self.results["crawl_pages_per_s_20k"] = out[big]["pages_per_s"]
         self.details["memory"] = {"articles": [small, big], "runs": {str(k): v for k, v in out.items()}}
 

@@ -8,7 +8,9 @@ reading "Next") so that a markup change on the real site degrades gracefully.
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -164,24 +166,43 @@ def parse_feed(body: bytes, url: str) -> list[Teaser]:
     return items
 
 
+def iter_sitemap(body: bytes, url: str) -> Iterator[tuple[str, Teaser]]:
+    """("page" or "sitemap", Teaser(loc, lastmod)) for each entry of a sitemap or
+    sitemap index, streamed: entries are cleared as they are read, so a 50,000-URL
+    sitemap never becomes a whole tree in memory."""
+    body = body.strip() if body else b""
+    if not body:
+        return
+    events = etree.iterparse(io.BytesIO(body), events=("end",), recover=True, huge_tree=True,
+                             resolve_entities=False, no_network=True)
+    try:
+        for _, entry in events:
+            name = _local(entry.tag)
+            if name not in ("url", "sitemap"):
+                continue
+            loc = lastmod = None
+            for child in entry:
+                cname = _local(child.tag)
+                if cname == "loc":
+                    loc = (child.text or "").strip()
+                elif cname == "lastmod":
+                    lastmod = (child.text or "").strip() or None
+            entry.clear(keep_tail=False)
+            parent = entry.getparent()
+            while parent is not None and entry.getprevious() is not None:
+                del parent[0]  # the entries already read
+            if loc:
+                yield ("page" if name == "url" else "sitemap"), Teaser(urljoin(url, loc), lastmod)
+    except etree.XMLSyntaxError:
+        return  # past what recovery can mend: the entries read so far stand
+
+
 def parse_sitemap(body: bytes, url: str) -> tuple[list[Teaser], list[str]]:
     """(page URLs with lastmod, nested sitemap URLs) of a sitemap or sitemap index."""
-    root = _xml_root(body)
     pages: list[Teaser] = []
     sitemaps: list[str] = []
-    if root is None:
-        return pages, sitemaps
-    is_index = _local(root.tag) == "sitemapindex"
-    for entry in root:
-        loc = lastmod = None
-        for child in entry:
-            cname = _local(child.tag)
-            if cname == "loc":
-                loc = (child.text or "").strip()
-            elif cname == "lastmod":
-                lastmod = (child.text or "").strip() or None
-        if loc:
-            (sitemaps.append(urljoin(url, loc)) if is_index else pages.append(Teaser(urljoin(url, loc), lastmod)))
+    for kind, entry in iter_sitemap(body, url):
+        (pages.append(entry) if kind == "page" else sitemaps.append(entry.url))
     return pages, sitemaps
 
 

@@ -6,7 +6,20 @@ from dataclasses import dataclass
 
 from .archive import Capture  # an archived article page (Article + HTTP facts)
 
-__all__ = ["Capture", "NotModified", "PageFailure"]
+__all__ = ["Capture", "FetchedPage", "NotModified", "PageFailure"]
+
+
+@dataclass(slots=True)
+class FetchedPage:
+    """An article page as downloaded (200): the archive writer extracts and stores it."""
+
+    url: str
+    body: bytes
+    http_status: int = 200
+    charset: str | None = None  # from the Content-Type header
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: str | None = None  # ISO 8601 UTC, when the response arrived
 
 
 @dataclass(slots=True)

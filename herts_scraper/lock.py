@@ -26,6 +26,11 @@ class ArchiveLock:
     def __init__(self, path: Path, fd: int):
         self.path, self._fd, self.users = path, fd, 1
 
+    def fileno(self) -> int | None:
+        """The locked file's descriptor: a child process given it holds the lock with us,
+        and keeps holding it if we die first (the archive writer, finishing its batch)."""
+        return self._fd
+
     def release(self) -> None:
         self.users -= 1
         if self.users == 0 and self._fd is not None:

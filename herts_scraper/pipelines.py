@@ -1,11 +1,12 @@
-"""Item pipeline: articles, 304s, removals and failures into the SQLite archive.
+"""Item pipeline: the crawl run around the archive writer.
 
-Articles are written in batches, one transaction each (ARCHIVE_BATCH_SIZE
-articles or two seconds, whichever comes first), so a killed crawl leaves only
-whole articles behind and costs at most one batch, which the next run fetches
-again. Failures and removals are written at once: they must never be lost.
-At the end the run gets its crawl_runs row, its health checks and a
-one-screen report.
+It opens the run's crawl_runs row, hands every item (article pages, 304s,
+failures) to the archive writer (writer.py: extraction, health checks and
+batched SQLite writes, by default in a worker process on a second core),
+and at the end closes the run: full-sweep removals, status, health checks
+and a one-screen report. Failures and removals are written as they come;
+articles in transactions of ARCHIVE_BATCH_SIZE, so a killed crawl leaves
+only whole articles behind.
 """
 
 from __future__ import annotations
@@ -13,18 +14,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 
 from scrapy import signals
 
-from .archive import Archive, Capture, now_iso
-from .health import RunHealth
-from .items import NotModified, PageFailure
+from .archive import Archive, now_iso
 from .report import format_report
+from .writer import WriterConfig, WriterSummary, writer_for
 
 logger = logging.getLogger(__name__)
-
-FLUSH_SECONDS = 2.0
 
 
 class ArchivePipeline:
@@ -33,15 +30,13 @@ class ArchivePipeline:
         settings = crawler.settings
         self.path = settings.get("ARCHIVE_PATH")
         self.batch_size = settings.getint("ARCHIVE_BATCH_SIZE", 50)
+        self.in_worker = settings.getbool("ARCHIVE_WORKER", True)
         self.max_missing_share = settings.getfloat("HEALTH_MAX_MISSING_SHARE", 0.02)
         self.print_report = settings.getbool("RUN_REPORT", True)
-        self.buffer: list[Capture] = []
-        self.last_flush = time.monotonic()
-        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "not_modified": 0, "removed": 0,
-                       "partial": 0, "rejected": 0, "failed": 0, "skipped": 0}
         self.archive: Archive | None = None
+        self.writer = None
+        self.writer_failure: str | None = None
         self.run_id: int | None = None
-        self.health: RunHealth | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -51,71 +46,75 @@ class ArchivePipeline:
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.archive = Archive(self.path)
+        profile = getattr(spider, "profile", None)
         args = {k: v for k, v in (("base_url", getattr(spider, "base_url", None)),
                                   ("max_pages", getattr(spider, "max_pages", None)),
                                   ("since", getattr(spider, "since", None)),
-                                  ("profile", getattr(getattr(spider, "profile", None), "name", None))) if v}
+                                  ("profile", getattr(profile, "name", None))) if v}
         self.started = now_iso()
         self.run_id = self.archive.start_run(spider.name, getattr(spider, "base_url", None), args,
                                              getattr(spider, "mode", "full"))
         spider.run_id = self.run_id
-        profile = getattr(spider, "profile", None)
-        self.health = RunHealth(profile.furniture_phrases if profile else (), self.max_missing_share,
-                                check_dates=not getattr(spider, "since", None))
-        logger.info("archiving into %s (crawl run %s)", self.path, self.run_id)
+        config = WriterConfig(
+            archive_path=str(self.path), run_id=self.run_id,
+            profile=getattr(spider, "profile_name", None) or self.crawler.settings.get("SITE_PROFILE"),
+            base_url=getattr(spider, "base_url", None), since=getattr(spider, "since", None),
+            batch_size=self.batch_size, max_missing_share=self.max_missing_share)
+        lock = getattr(spider, "lock", None)
+        self.writer = writer_for(config, self.in_worker, lock.fileno() if lock else None)
+        logger.info("archiving into %s (crawl run %s%s)", self.path, self.run_id,
+                    ", writer in a worker process" if self.in_worker else "")
 
     def process_item(self, item, spider=None):
-        if isinstance(item, Capture):
-            self.health.check(item.article)
-            self.buffer.append(item)
-            if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush > FLUSH_SECONDS:
-                self.flush()
-        elif isinstance(item, NotModified):
-            self.counts["not_modified"] += 1
-            self.archive.touch(item.url, run_id=self.run_id)
-        elif isinstance(item, PageFailure):
-            self._failure(item)
+        if self.writer_failure:
+            return item  # the run is being closed as failed; the next run sweeps everything again
+        try:
+            self.writer.handle(item)
+        except Exception as exc:
+            self._writer_failed(exc)
         return item
 
-    def _failure(self, item: PageFailure) -> None:
-        if item.kind == "gone" and item.canonical and self.archive.has(item.canonical):
-            # An archived article answers 404/410: a tombstone, never a deletion.
-            self.counts["removed"] += self.archive.mark_removed(item.canonical)
-            return
-        self.counts["rejected" if item.kind == "rejected" else "failed"] += 1
-        self.archive.record_failure(item.url, item.kind, item.reason, item.http_status, self.run_id)
+    def _writer_failed(self, exc: Exception) -> None:
+        self.writer_failure = str(exc) or type(exc).__name__
+        logger.error("archive writer failed, stopping the crawl: %s", self.writer_failure)
+        self.crawler.engine.close_spider(self.crawler.spider, "archive_writer_failed")
 
-    def flush(self):
-        if self.buffer:
-            for key, n in self.archive.store_many(self.buffer, self.run_id).items():
-                self.counts[key] += n
-            self.buffer = []
-        self.last_flush = time.monotonic()
-
-    def close_spider(self, spider=None):
-        self.flush()
+    def _finish_writer(self) -> WriterSummary:
+        writer, self.writer = self.writer, None
+        try:
+            return writer.finish()
+        except Exception as exc:  # ArchiveWriterFailed, or the in-process writer's own error
+            if not self.writer_failure:
+                self.writer_failure = str(exc)
+                logger.error("archive writer failed: %s", exc)
+            return WriterSummary()
 
     def spider_closed(self, spider, reason):
         if self.archive is None:
             return
-        self.flush()
+        summary = self._finish_writer()
         stats = self.crawler.stats
-        counts = self.counts
+        counts = dict.fromkeys(("new", "changed", "unchanged", "not_modified", "removed", "partial", "rejected",
+                                "failed"), 0)
+        counts.update(summary.counts)
+        stats.set_value("herts/skipped_since", counts.pop("skipped_since", 0))
         counts["requests"] = stats.get_value("downloader/request_count", 0)
         counts["bytes"] = stats.get_value("downloader/response_bytes", 0)
         counts["skipped"] = stats.get_value("herts/skipped_since", 0) + stats.get_value("herts/skipped_since_teaser", 0)
         stored = counts["new"] + counts["changed"] + counts["unchanged"] + counts["not_modified"]
         mode = getattr(spider, "mode", "full")
-        complete_sweep = (reason == "finished" and mode == "full" and not getattr(spider, "limited", False)
-                          and not counts["failed"] and not getattr(spider, "listing_failures", 0) and stored)
+        complete_sweep = (reason == "finished" and not self.writer_failure and mode == "full"
+                          and not getattr(spider, "limited", False) and not counts["failed"] and not getattr(spider, "listing_failures", 0) and stored)
         if complete_sweep:
             # Everything the site lists was seen in this run: what was not is gone from the site.
             counts["removed"] += len(self.archive.sweep_removed(self.started))
             self.archive.set_meta("last_full_sweep", self.started)
         if reason == "finished" and getattr(spider, "start_pages_missing", None) is not None and stored:
             self.archive.set_meta("missing_start_pages", json.dumps(sorted(spider.start_pages_missing)))
-        problems = self.health.problems(stats.get_value("herts/listings_empty", 0))
-        if reason != "finished":
+        problems = summary.health.problems(stats.get_value("herts/listings_empty", 0))
+        if self.writer_failure:
+            status = "failed:archive-writer"
+        elif reason != "finished":
             status = "interrupted" if reason == "shutdown" else f"failed:{reason}"
         elif not (stored or counts["skipped"] or counts["removed"] or stats.get_value("herts/teasers_known", 0)):
             status = "failed:no-articles"  # the site gave nothing we could recognise
@@ -125,8 +124,8 @@ class ArchivePipeline:
             status = "incomplete"
         else:
             status = "ok"
-        self.archive.finish_run(self.run_id, status, counts, message=json.dumps({"reason": reason}),
-                                health=problems)
+        message = {"reason": reason, **({"writer": self.writer_failure} if self.writer_failure else {})}
+        self.archive.finish_run(self.run_id, status, counts, message=json.dumps(message), health=problems)
         spider.run_status = status
         run = self.archive.runs()[-1]
         report = format_report(run, problems, self.archive.count(), self.path)

@@ -70,3 +70,4 @@ LOG_ROTATE_BYTES = 10_000_000
 LOG_ROTATE_KEEP = 10
 HEALTH_MAX_MISSING_SHARE = 0.02  # more of a run's articles without date or body: unhealthy
 RUN_REPORT = True  # print the one-screen report at the end of a crawl
+ARCHIVE_WORKER = True  # extraction and SQLite writes in a second process (a second core); False: in the crawl process

@@ -6,7 +6,8 @@
 It starts from the start pages of every generation in the site profile (a 404
 on one of them is normal: only one generation is live), finds articles
 through listings and their pagination, the RSS feed and the sitemap, and
-hands each article page to the pure extractor. It never leaves base_url's host.
+hands each article page to the archive writer (writer.py), which extracts and
+stores it. It never leaves base_url's host.
 
 Modes. `full` fetches every article it finds (known ones with conditional
 requests, so unchanged pages cost a 304) and, when the sweep is complete,
@@ -26,26 +27,25 @@ import ipaddress
 import json
 import re
 from collections import deque
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeoutError
 
-from .. import EXTRACTOR_VERSION
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from ..archive import Archive, Capture
-from ..discovery import parse_feed, parse_listing, parse_sitemap, parse_teaser_date, rebase
-from ..extract import RejectedPage, extract_article
-from ..items import NotModified, PageFailure
+from ..archive import Archive, now_iso
+from ..discovery import iter_sitemap, parse_feed, parse_listing, parse_teaser_date, rebase
+from ..items import FetchedPage, NotModified, PageFailure
 from ..lock import lock_archive
 from ..profiles import load_profile
 
 MODES = ("incremental", "full")
 DEFAULT_STOP_AFTER = 20
-# Sitemap URLs wait as plain strings and become requests a few at a time, so a
+# Sitemap entries are read and become requests a few at a time, so a
 # 20,000-article sitemap does not fill the scheduler (memory stays flat).
 SITEMAP_IN_FLIGHT = 64
 
@@ -79,7 +79,7 @@ class NewsSpider(scrapy.Spider):
         self.listing_failures = 0  # listings, feeds, sitemaps that failed: the sweep is then incomplete
         self.start_pages_missing: list[str] = []
         self.requested: set[str] = set()  # canonical URLs of the articles requested in this run
-        self.sitemap_queue: deque[str] = deque()  # sitemap article URLs not yet requested
+        self.sitemap_queue: deque[Iterator[str]] = deque()  # each sitemap's article URLs not yet requested
         self.in_flight = 0  # article requests made and not yet answered
         try:
             self.since = dt.date.fromisoformat(since).isoformat() if since else None
@@ -102,12 +102,13 @@ class NewsSpider(scrapy.Spider):
                                 ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("DOWNLOAD_TIMEOUT", 5)):
                 crawler.settings.set(name, value, priority="spider")
         spider.lock = lock_archive(crawler.settings.get("ARCHIVE_PATH"))
-        crawler.signals.connect(spider._release_lock, signal=signals.spider_closed)
+        # After every spider_closed handler: the pipeline still writes the run's last batch then.
+        crawler.signals.connect(spider._release_lock, signal=signals.engine_stopped)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         spider._load_state(crawler.settings.get("ARCHIVE_PATH"))
         return spider
 
-    def _release_lock(self, spider):
+    def _release_lock(self):
         self.lock.release()
 
     def _on_idle(self, spider):
@@ -117,10 +118,23 @@ class NewsSpider(scrapy.Spider):
             raise DontCloseSpider
 
     def sitemap_requests(self):
-        """Top up article requests from the sitemap queue (in-flight bounded)."""
+        """Top up article requests from the sitemaps read so far (in-flight bounded)."""
         while self.sitemap_queue and self.in_flight < SITEMAP_IN_FLIGHT:
-            if request := self.article_request(self.sitemap_queue.popleft(), "sitemap"):
+            url = next(self.sitemap_queue[0], None)
+            if url is None:
+                self.sitemap_queue.popleft()  # that sitemap is done
+            elif request := self.article_request(url, "sitemap"):
                 yield request
+
+    def _sitemap_urls(self, body: bytes, url: str):
+        """The article URLs of a sitemap this crawl should fetch, one at a time."""
+        for _, page in iter_sitemap(body, url):
+            url = self._own(page.url)
+            if not url or not self.profile.is_article_url(url) or self._too_old(page.date_text):
+                continue
+            if self.mode == "incremental" and self.is_known_unchanged(url, lastmod=page.date_text):
+                continue
+            yield url
 
     def _load_state(self, db_path) -> None:
         """What the archive already holds decides the mode and what to fetch."""
@@ -218,17 +232,13 @@ class NewsSpider(scrapy.Spider):
         if b"<urlset" in body[:2000] or b"<sitemapindex" in body[:2000]:
             if self.max_pages:
                 return  # the sitemap would reach past the max_pages limit
-            pages, sitemaps = parse_sitemap(body, response.url)
-            for sm in sitemaps:
-                if (url := self._own(sm)):
-                    yield scrapy.Request(url, callback=self.parse_xml, errback=self.fetch_failed)
-            for page in pages:
-                url = self._own(page.url)
-                if not url or not self.profile.is_article_url(url) or self._too_old(page.date_text):
-                    continue
-                if self.mode == "incremental" and self.is_known_unchanged(url, lastmod=page.date_text):
-                    continue
-                self.sitemap_queue.append(url)
+            if b"<sitemapindex" in body[:2000]:
+                for _, entry in iter_sitemap(body, response.url):
+                    if (url := self._own(entry.url)):
+                        yield scrapy.Request(url, callback=self.parse_xml, errback=self.fetch_failed)
+                return
+            # Read as requests are made: the sitemap waits as bytes, not as 20,000 strings.
+            self.sitemap_queue.append(self._sitemap_urls(body, response.url))
             yield from self.sitemap_requests()
         else:
             for item in parse_feed(body, response.url):
@@ -296,29 +306,10 @@ class NewsSpider(scrapy.Spider):
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
         if "charset=" in ctype:
             charset = ctype.split("charset=", 1)[1].split(";")[0].strip() or None
-        try:
-            article = extract_article(response.body, response.url, self.profile,
-                                      base_url=self.base_url, encoding=charset)
-        except RejectedPage as exc:
-            self.logger.warning("rejected %s: %s", response.url, exc)
-            yield PageFailure(response.url, "rejected", str(exc), response.status)
-            return
-        except Exception as exc:  # a bug must not stop the crawl nor lose the page
-            self.logger.exception("extraction failed on %s", response.url)
-            yield PageFailure(response.url, "error", f"{type(exc).__name__}: {exc}", response.status)
-            return
-        if self.since and article.published and article.published[:10] < self.since:
-            self.crawler.stats.inc_value("herts/skipped_since")
-            return
-        yield Capture(
-            article=article,
-            raw_html=response.body,
-            fetched_url=response.url,
-            http_status=response.status,
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-            extractor_version=EXTRACTOR_VERSION,
-        )
+        # Extraction and storage happen in the archive writer (see writer.py).
+        yield FetchedPage(response.url, response.body, response.status, charset,
+                          etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+                          fetched_at=now_iso())
 
     def fetch_failed(self, failure):
         request = failure.request

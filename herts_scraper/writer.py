@@ -1,0 +1,274 @@
+"""The archive writer: fetched pages in, archived articles out.
+
+The spider only downloads and discovers; everything done with an article
+page after that happens here, in order: extraction (the pure extractor),
+the `since` filter, the run's health checks, and batched writes to the
+SQLite archive (one transaction per ARCHIVE_BATCH_SIZE articles or two
+seconds), together with 304s, tombstones and failures.
+
+`ArchiveWriter` does it in the calling process. `WorkerArchiveWriter` runs an
+ArchiveWriter in a child process (`python -m herts_scraper.writer`), fed through a pipe, so extraction and
+SQLite use a second core while the crawl process keeps downloading (the
+crawl is CPU-bound on one core otherwise). The pipe keeps the order of
+items; when it is full the crawl waits (back-pressure, bounded memory).
+The worker ignores SIGINT and SIGTERM: the crawl process shuts it down by
+closing the pipe, and if the crawl process is killed the worker sees the
+pipe close, stores what it holds and exits, so a kill costs no fetched page.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+from . import EXTRACTOR_VERSION
+from .archive import Archive, Capture
+from .extract import RejectedPage, extract_article
+from .health import RunHealth
+from .items import FetchedPage, NotModified, PageFailure
+from .profiles import load_profile
+
+logger = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 2.0
+PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size: room for ~30 pages before the crawl waits
+COUNT_KEYS = ("new", "changed", "unchanged", "not_modified", "removed", "partial", "rejected", "failed",
+              "skipped_since")
+
+
+@dataclass
+class WriterConfig:
+    """Everything a writer needs, picklable (it crosses to the worker process)."""
+
+    archive_path: str
+    run_id: int | None
+    profile: str  # name or YAML path, as load_profile takes it
+    base_url: str | None = None
+    since: str | None = None  # YYYY-MM-DD: articles published before it are not archived
+    batch_size: int = 50
+    max_missing_share: float = 0.02
+
+
+@dataclass
+class WriterSummary:
+    counts: dict = field(default_factory=dict)
+    health: RunHealth = field(default_factory=RunHealth)
+
+
+class ArchiveWriterFailed(RuntimeError):
+    """The archive writer stopped: the archive could not be written."""
+
+
+class ArchiveWriter:
+    """Turns spider items into archive rows, in the order they come."""
+
+    def __init__(self, config: WriterConfig):
+        self.config = config
+        self.profile = load_profile(config.profile)
+        self.archive = Archive(config.archive_path)
+        self.health = RunHealth(self.profile.furniture_phrases, config.max_missing_share,
+                                check_dates=not config.since)
+        self.counts = dict.fromkeys(COUNT_KEYS, 0)
+        self.buffer: list[Capture] = []
+        self.last_flush = time.monotonic()
+
+    def handle(self, item) -> None:
+        if isinstance(item, FetchedPage):
+            self._page(item)
+            return
+        self.flush()  # keep the order: a 304 or a 404 may concern an article still in the batch
+        if isinstance(item, NotModified):
+            self.counts["not_modified"] += 1
+            self.archive.touch(item.url, run_id=self.config.run_id)
+        elif isinstance(item, PageFailure):
+            self._failure(item)
+        else:
+            raise TypeError(f"the archive writer cannot store a {type(item).__name__}")
+
+    def _page(self, page: FetchedPage) -> None:
+        try:
+            article = extract_article(page.body, page.url, self.profile, base_url=self.config.base_url,
+                                      encoding=page.charset)
+        except RejectedPage as exc:
+            logger.warning("rejected %s: %s", page.url, exc)
+            return self._failure(PageFailure(page.url, "rejected", str(exc), page.http_status))
+        except Exception as exc:  # a bug must not stop the crawl nor lose the page
+            logger.exception("extraction failed on %s", page.url)
+            return self._failure(PageFailure(page.url, "error", f"{type(exc).__name__}: {exc}", page.http_status))
+        since = self.config.since
+        if since and article.published and article.published[:10] < since:
+            self.counts["skipped_since"] += 1
+            return
+        self.health.check(article)
+        self.buffer.append(Capture(article, page.body, fetched_url=page.url, http_status=page.http_status,
+                                   etag=page.etag, last_modified=page.last_modified,
+                                   extractor_version=EXTRACTOR_VERSION, fetched_at=page.fetched_at))
+        if len(self.buffer) >= self.config.batch_size or time.monotonic() - self.last_flush > FLUSH_SECONDS:
+            self.flush()
+
+    def _failure(self, item: PageFailure) -> None:
+        if item.kind == "gone" and item.canonical and self.archive.has(item.canonical):
+            # An archived article answers 404/410: a tombstone, never a deletion.
+            self.counts["removed"] += self.archive.mark_removed(item.canonical)
+            return
+        self.counts["rejected" if item.kind == "rejected" else "failed"] += 1
+        self.archive.record_failure(item.url, item.kind, item.reason, item.http_status, self.config.run_id)
+
+    def flush(self) -> None:
+        if self.buffer:
+            for key, n in self.archive.store_many(self.buffer, self.config.run_id).items():
+                self.counts[key] += n
+            self.buffer = []
+        self.last_flush = time.monotonic()
+
+    def finish(self) -> WriterSummary:
+        """Store what is buffered, close the archive, say what was done."""
+        self.flush()
+        self.archive.close()
+        return WriterSummary(dict(self.counts), self.health)
+
+
+class WorkerArchiveWriter:
+    """An ArchiveWriter in a worker process: same interface, a second core."""
+
+    def __init__(self, config: WriterConfig, lock_fd: int | None = None):
+        # A plain child process (`python -m herts_scraper.writer`), not multiprocessing's
+        # spawn: that would re-import the crawl's main module (Scrapy) and add a tracker process.
+        items_r, items_w = os.pipe()
+        reports_r, reports_w = os.pipe()
+        self.process = subprocess.Popen([sys.executable, "-m", "herts_scraper.writer", str(items_r), str(reports_w)],
+                                        pass_fds=(items_r, reports_w, *([lock_fd] if lock_fd is not None else [])),
+                                        stdin=subprocess.DEVNULL)
+        os.close(items_r)
+        os.close(reports_w)
+        self._items_out = Connection(items_w, readable=False)
+        self._reports_in = Connection(reports_r, writable=False)
+        _widen_pipe(items_w)
+        self.failure: str | None = None  # why the worker stopped, if it did
+        self._summary: WriterSummary | None = None
+        self._done = threading.Event()
+        self._reader = threading.Thread(target=self._read_reports, name="archive-writer-reports", daemon=True)
+        self._reader.start()
+        self._items_out.send(config)
+
+    def handle(self, item) -> None:
+        if self.failure:
+            raise ArchiveWriterFailed(self.failure)
+        try:
+            self._items_out.send(item)
+        except OSError:  # BrokenPipeError: the worker is gone
+            self._done.wait(5)
+            raise ArchiveWriterFailed(self.failure or "the archive writer process died") from None
+
+    def finish(self, timeout: float = 600) -> WriterSummary:
+        """Close the pipe, wait for the worker to store everything, return its summary."""
+        try:
+            self._items_out.send(None)
+        except OSError:
+            pass
+        self._items_out.close()
+        if not self._done.wait(timeout):
+            self.process.kill()
+            raise ArchiveWriterFailed(f"the archive writer did not finish within {timeout:.0f} s")
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        if self._summary is None:
+            raise ArchiveWriterFailed(self.failure or "the archive writer process died")
+        return self._summary
+
+    def _read_reports(self) -> None:
+        """Log what the worker logs; keep its summary or why it failed."""
+        try:
+            while True:
+                kind, payload = self._reports_in.recv()
+                if kind == "log":
+                    level, name, message = payload
+                    logging.getLogger(name).log(level, "%s", message)
+                elif kind == "done":
+                    self._summary = payload
+                    return
+                elif kind == "failed":
+                    self.failure = payload
+                    logger.error("the archive writer failed:\n%s", payload)
+                    return
+        except (EOFError, OSError):
+            self.failure = self.failure or f"the archive writer process died (exit code {self.process.poll()})"
+            logger.error("%s", self.failure)
+        finally:
+            self._done.set()
+
+
+def _serve(items, reports) -> None:
+    """The worker process: its config, then items until None (or the pipe closes), then the summary out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the crawl process decides when we stop
+    root = logging.getLogger()
+    root.handlers[:] = [_PipeLogHandler(reports)]
+    root.setLevel(logging.INFO)
+    try:
+        writer = ArchiveWriter(items.recv())
+        while True:
+            if not items.poll(FLUSH_SECONDS):
+                writer.flush()  # a quiet moment: nothing waits long in memory
+                continue
+            try:
+                item = items.recv()
+            except EOFError:
+                logging.getLogger(__name__).warning("the crawl process went away; storing what was fetched")
+                break
+            if item is None:
+                break
+            writer.handle(item)
+        reports.send(("done", writer.finish()))
+    except BaseException:
+        reports.send(("failed", traceback.format_exc()))
+
+
+class _PipeLogHandler(logging.Handler):
+    def __init__(self, reports):
+        super().__init__()
+        self.reports = reports
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            if record.exc_info:
+                message += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            self.reports.send(("log", (record.levelno, record.name, message)))
+        except Exception:
+            self.handleError(record)
+
+
+def _widen_pipe(fd: int) -> None:
+    """A larger pipe buffer lets the crawl run ahead of the writer by a few dozen pages."""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError):
+        pass  # not Linux, or a lower pipe-max-size: the default buffer works, with more waiting
+
+
+def writer_for(config: WriterConfig, in_worker: bool, lock_fd: int | None = None) -> ArchiveWriter | WorkerArchiveWriter:
+    """lock_fd: the archive lock's descriptor, held by the worker too while it lives."""
+    return WorkerArchiveWriter(config, lock_fd) if in_worker else ArchiveWriter(config)
+
+
+__all__ = ["ArchiveWriter", "ArchiveWriterFailed", "WorkerArchiveWriter", "WriterConfig", "WriterSummary",
+           "writer_for"]
+
+
+if __name__ == "__main__":  # the worker process: python -m herts_scraper.writer ITEMS_FD REPORTS_FD
+    # Through the package module, so that what crosses the pipe is pickled by its importable name.
+    from herts_scraper import writer
+
+    writer._serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
