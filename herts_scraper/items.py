@@ -9,7 +9,7 @@ from .archive import Capture  # an archived article page (Article + HTTP facts)
 __all__ = ["Capture", "FetchedPage", "NotModified", "PageFailure"]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class FetchedPage:
     """An article page as downloaded (200): the archive writer extracts and stores it."""
 
@@ -20,6 +20,9 @@ class FetchedPage:
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: str | None = None  # ISO 8601 UTC, when the response arrived
+
+    def __repr__(self) -> str:  # Scrapy logs items at DEBUG: not the whole page
+        return f"FetchedPage({self.url!r}, {len(self.body)} bytes, HTTP {self.http_status})"
 
 
 @dataclass(slots=True)

@@ -93,6 +93,9 @@ class ArchivePipeline:
         if self.archive is None:
             return
         summary = self._finish_writer()
+        if summary.cpu_s is not None:
+            logger.info("archive writer process: %d items, %.1f s CPU, peak RSS %s MB",
+                        summary.items, summary.cpu_s, summary.peak_rss_mb)
         stats = self.crawler.stats
         counts = dict.fromkeys(("new", "changed", "unchanged", "not_modified", "removed", "partial", "rejected",
                                 "failed"), 0)

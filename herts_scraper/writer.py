@@ -21,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -29,6 +30,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from . import EXTRACTOR_VERSION
 from .archive import Archive, Capture
@@ -62,6 +64,9 @@ class WriterConfig:
 class WriterSummary:
     counts: dict = field(default_factory=dict)
     health: RunHealth = field(default_factory=RunHealth)
+    items: int = 0
+    cpu_s: float | None = None  # the worker process's own CPU time and peak RSS
+    peak_rss_mb: float | None = None
 
 
 class ArchiveWriterFailed(RuntimeError):
@@ -78,10 +83,12 @@ class ArchiveWriter:
         self.health = RunHealth(self.profile.furniture_phrases, config.max_missing_share,
                                 check_dates=not config.since)
         self.counts = dict.fromkeys(COUNT_KEYS, 0)
+        self.items = 0
         self.buffer: list[Capture] = []
         self.last_flush = time.monotonic()
 
     def handle(self, item) -> None:
+        self.items += 1
         if isinstance(item, FetchedPage):
             self._page(item)
             return
@@ -134,7 +141,7 @@ class ArchiveWriter:
         """Store what is buffered, close the archive, say what was done."""
         self.flush()
         self.archive.close()
-        return WriterSummary(dict(self.counts), self.health)
+        return WriterSummary(dict(self.counts), self.health, self.items)
 
 
 class WorkerArchiveWriter:
@@ -145,9 +152,12 @@ class WorkerArchiveWriter:
         # spawn: that would re-import the crawl's main module (Scrapy) and add a tracker process.
         items_r, items_w = os.pipe()
         reports_r, reports_w = os.pipe()
+        # The child finds this package where the crawl found it, installed or not.
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))}
         self.process = subprocess.Popen([sys.executable, "-m", "herts_scraper.writer", str(items_r), str(reports_w)],
                                         pass_fds=(items_r, reports_w, *([lock_fd] if lock_fd is not None else [])),
-                                        stdin=subprocess.DEVNULL)
+                                        stdin=subprocess.DEVNULL, env=env)
         os.close(items_r)
         os.close(reports_w)
         self._items_out = Connection(items_w, readable=False)
@@ -230,9 +240,21 @@ def _serve(items, reports) -> None:
             if item is None:
                 break
             writer.handle(item)
-        reports.send(("done", writer.finish()))
+        summary = writer.finish()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        summary.cpu_s, summary.peak_rss_mb = round(usage.ru_utime + usage.ru_stime, 3), _peak_rss_mb()
+        reports.send(("done", summary))
     except BaseException:
         reports.send(("failed", traceback.format_exc()))
+
+
+def _peak_rss_mb() -> float | None:
+    """VmHWM: unlike ru_maxrss, it does not count the crawl process's pages from before exec."""
+    try:
+        with open("/proc/self/status") as fh:
+            return next(round(int(line.split()[1]) / 1024, 1) for line in fh if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        return None
 
 
 class _PipeLogHandler(logging.Handler):
