@@ -3,7 +3,9 @@
 The lock is an flock(2) on the file, so the kernel releases it when the
 holder dies, SIGKILL included: a killed crawl never leaves a stale lock.
 The file names the holder (pid and start time) for the error message.
-Within one process the lock is shared (the `scrapy crawl` command takes it
+The crawl's archive writer process inherits the descriptor, so the lock
+lasts until both have let go: a crawl killed mid-batch stays locked until its
+writer has stored that batch. Within one process the lock is shared (the `scrapy crawl` command takes it
 first to fail fast with a clear message; the spider takes it again).
 """
 
@@ -36,7 +38,8 @@ class ArchiveLock:
         if self.users == 0 and self._fd is not None:
             _held.pop(self.path, None)
             os.ftruncate(self._fd, 0)
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            # Closing, not LOCK_UN: a child given the descriptor (the archive writer) keeps
+            # the lock until it is done too; with no child, the lock goes now.
             os.close(self._fd)
             self._fd = None
 

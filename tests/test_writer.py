@@ -15,6 +15,7 @@ import pytest
 from herts_scraper.archive import Archive
 from herts_scraper.export import export
 from herts_scraper.items import FetchedPage, NotModified, PageFailure
+from herts_scraper.lock import lock_archive
 from herts_scraper.replica.server import ReplicaServer
 from herts_scraper.replica.site import ReplicaSite
 from herts_scraper.writer import ArchiveWriter, WorkerArchiveWriter, WriterConfig
@@ -77,6 +78,24 @@ def test_the_worker_stores_everything_it_was_given_when_the_crawl_process_dies(t
     with Archive(db) as archive:
         assert archive.count() == 60
         assert archive.article(site.expected_article(59).url)["body"] == site.expected_article(59).body
+
+
+def test_the_worker_keeps_the_archive_locked_until_it_has_stored_everything(tmp_path):
+    db = tmp_path / "herts.db"
+    site = ReplicaSite(5)
+    lock = lock_archive(db)
+    writer = WorkerArchiveWriter(config(db, batch_size=1000), lock.fileno())
+    for page in pages(site, range(5)):
+        writer.handle(page)
+    lock.release()  # the crawl process lets go (or dies) while the writer still works
+    try_lock = [sys.executable, "-c", f"from herts_scraper.lock import lock_archive; lock_archive({str(db)!r})"]
+    attempt = subprocess.run(try_lock, capture_output=True, text=True)
+    assert attempt.returncode != 0 and "another crawl is writing" in attempt.stderr
+    writer._items_out.close()
+    assert writer.process.wait(30) == 0
+    assert subprocess.run(try_lock, capture_output=True).returncode == 0
+    with Archive(db) as archive:
+        assert archive.count() == 5
 
 
 def test_worker_and_in_process_writers_archive_the_same(tmp_path):
