@@ -4,9 +4,10 @@ The lock is an flock(2) on the file, so the kernel releases it when the
 holder dies, SIGKILL included: a killed crawl never leaves a stale lock.
 The file names the holder (pid and start time) for the error message.
 The crawl's archive writer process inherits the descriptor, so the lock
-lasts until both have let go: a crawl killed mid-batch stays locked until its
-writer has stored that batch. Within one process the lock is shared (the `scrapy crawl` command takes it
-first to fail fast with a clear message; the spider takes it again).
+lasts until both have let go: a crawl killed mid-batch stays locked until
+its writer has stored that batch. Within one process the lock is shared
+(the `scrapy crawl` command takes it first to fail fast with a clear
+message; the spider takes it again).
 """
 
 from __future__ import annotations
