@@ -107,7 +107,8 @@ class ArchivePipeline:
         stored = counts["new"] + counts["changed"] + counts["unchanged"] + counts["not_modified"]
         mode = getattr(spider, "mode", "full")
         complete_sweep = (reason == "finished" and not self.writer_failure and mode == "full"
-                          and not getattr(spider, "limited", False) and not counts["failed"] and not getattr(spider, "listing_failures", 0) and stored)
+                          and not getattr(spider, "limited", False) and not counts["failed"]
+                          and not getattr(spider, "listing_failures", 0) and stored)
         if complete_sweep:
             # Everything the site lists was seen in this run: what was not is gone from the site.
             counts["removed"] += len(self.archive.sweep_removed(self.started))

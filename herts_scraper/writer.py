@@ -6,10 +6,10 @@ the `since` filter, the run's health checks, and batched writes to the
 SQLite archive (one transaction per ARCHIVE_BATCH_SIZE articles or two
 seconds), together with 304s, tombstones and failures.
 
-`ArchiveWriter` does it in the calling process. `WorkerArchiveWriter` runs an
-ArchiveWriter in a child process (`python -m herts_scraper.writer`), fed through a pipe, so extraction and
-SQLite use a second core while the crawl process keeps downloading (the
-crawl is CPU-bound on one core otherwise). The pipe keeps the order of
+`ArchiveWriter` does it in the calling process. `WorkerArchiveWriter` runs
+an ArchiveWriter in a child process (`python -m herts_scraper.writer`), fed
+through a pipe, so extraction and SQLite use a second core while the crawl
+process keeps downloading (the crawl is CPU-bound on one core otherwise). The pipe keeps the order of
 items; when it is full the crawl waits (back-pressure, bounded memory).
 The worker ignores SIGINT and SIGTERM: the crawl process shuts it down by
 closing the pipe, and if the crawl process is killed the worker sees the
@@ -154,7 +154,8 @@ class WorkerArchiveWriter:
         reports_r, reports_w = os.pipe()
         # The child finds this package where the crawl found it, installed or not.
         package_root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))}
+        path = os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))
+        env = {**os.environ, "PYTHONPATH": path}
         self.process = subprocess.Popen([sys.executable, "-m", "herts_scraper.writer", str(items_r), str(reports_w)],
                                         pass_fds=(items_r, reports_w, *([lock_fd] if lock_fd is not None else [])),
                                         stdin=subprocess.DEVNULL, env=env)
@@ -280,7 +281,8 @@ def _widen_pipe(fd: int) -> None:
         pass  # not Linux, or a lower pipe-max-size: the default buffer works, with more waiting
 
 
-def writer_for(config: WriterConfig, in_worker: bool, lock_fd: int | None = None) -> ArchiveWriter | WorkerArchiveWriter:
+def writer_for(config: WriterConfig, in_worker: bool,
+               lock_fd: int | None = None) -> ArchiveWriter | WorkerArchiveWriter:
     """lock_fd: the archive lock's descriptor, held by the worker too while it lives."""
     return WorkerArchiveWriter(config, lock_fd) if in_worker else ArchiveWriter(config)
 
