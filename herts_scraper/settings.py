@@ -38,6 +38,7 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_AFTER_MAX = 120  # seconds: the longest Retry-After we wait before retrying
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening ports of our own during a crawl
@@ -51,6 +52,9 @@ ITEM_PIPELINES = {
     "herts_scraper.pipelines.ArchivePipeline": 300,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's retries, waiting as long as a 429/503's Retry-After asks
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "herts_scraper.retry.RetryAfterMiddleware": 550,
     # next to the downloader: every raw request and response, redirects and errors included
     "herts_scraper.warc.WarcCaptureMiddleware": 950,
 }
