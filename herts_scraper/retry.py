@@ -11,12 +11,13 @@ when many pages answer "come back later" the whole crawl slows down too.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
+
+from .extract.dates import parse_http_date
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +32,9 @@ def retry_after_seconds(value: str | bytes | None, now: dt.datetime | None = Non
     text = text.strip()
     if text.isdigit():
         return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    when = parse_http_date(text)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
     return max(0.0, (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds())
 
 

@@ -1,7 +1,10 @@
-"""Shared fixtures: paths to ../shared and a temporary archive path."""
+"""Shared fixtures and helpers: paths to ../shared, a temporary archive path,
+waiting for a running crawl to have archived some articles."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -21,3 +24,17 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "archive" / "herts.db"
+
+
+def wait_for_articles(db, n: int, proc, timeout: float = 60) -> None:
+    """Wait until the crawl `proc` (a Popen) has archived n articles in db; fail if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with sqlite3.connect(db) as conn:
+                if conn.execute("select count(*) from articles").fetchone()[0] >= n:
+                    return
+        except sqlite3.Error:
+            pass  # not created yet, or busy
+        time.sleep(0.02)
+    pytest.fail(f"the crawl did not reach {n} articles")

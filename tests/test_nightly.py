@@ -20,6 +20,8 @@ from herts_scraper.lock import lock_archive
 from herts_scraper.replica.generator import generate_article
 from herts_scraper.replica.server import ReplicaServer
 
+from tests.conftest import wait_for_articles
+
 QUIET = ("-s", "LOG_LEVEL=WARNING", "-s", "RUN_REPORT=False")
 
 
@@ -150,16 +152,7 @@ def test_a_crawl_killed_with_sigkill_is_finished_by_the_next(tmp_path):
                "-s", f"ARCHIVE_PATH={db}", *QUIET]
         for attempt in range(2):  # kill it twice, at different points
             proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.monotonic() + 60
-            target = 200 * (attempt + 1)
-            while time.monotonic() < deadline:
-                try:
-                    with sqlite3.connect(db) as conn:
-                        if conn.execute("select count(*) from articles").fetchone()[0] >= target:
-                            break
-                except sqlite3.Error:
-                    pass
-                time.sleep(0.05)
+            wait_for_articles(db, 200 * (attempt + 1), proc)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
         conn = sqlite3.connect(db)

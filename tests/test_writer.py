@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -19,6 +17,8 @@ from herts_scraper.lock import lock_archive
 from herts_scraper.replica.server import ReplicaServer
 from herts_scraper.replica.site import ReplicaSite
 from herts_scraper.writer import ArchiveWriter, WorkerArchiveWriter, WriterConfig
+
+from tests.conftest import wait_for_articles
 
 BASE = "http://127.0.0.1:9"
 QUIET = ("-s", "LOG_LEVEL=WARNING", "-s", "RUN_REPORT=False")
@@ -128,19 +128,6 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _wait_for_articles(db, n: int, proc, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with sqlite3.connect(db) as conn:
-                if conn.execute("select count(*) from articles").fetchone()[0] >= n:
-                    return
-        except sqlite3.Error:
-            pass
-        time.sleep(0.02)
-    pytest.fail(f"the crawl did not reach {n} articles")
-
-
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the worker through /proc")
 def test_a_dead_worker_fails_the_run_clearly_and_the_next_run_completes(tmp_path):
     db = tmp_path / "herts.db"
@@ -148,7 +135,7 @@ def test_a_dead_worker_fails_the_run_clearly_and_the_next_run_completes(tmp_path
         cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"base_url={server.base_url}",
                "-s", f"ARCHIVE_PATH={db}", *QUIET]
         proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        _wait_for_articles(db, 100, proc)
+        wait_for_articles(db, 100, proc)
         workers = [p for p in _children(proc.pid) if b"herts_scraper.writer" in open(f"/proc/{p}/cmdline", "rb").read()]
         assert len(workers) == 1
         os.kill(workers[0], signal.SIGKILL)  # as the OOM killer would
@@ -173,7 +160,7 @@ def test_sigterm_to_both_processes_ends_the_run_cleanly_with_nothing_lost(tmp_pa
                "-s", f"ARCHIVE_PATH={db}", *QUIET]
         proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
-        _wait_for_articles(db, 100, proc)
+        wait_for_articles(db, 100, proc)
         os.killpg(proc.pid, signal.SIGTERM)
         assert proc.wait(60) == 1  # interrupted
         with Archive(db) as archive:

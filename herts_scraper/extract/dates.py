@@ -1,4 +1,4 @@
-"""Publication dates: displayed text or ISO attributes -> ISO 8601.
+"""Publication dates: displayed text or ISO attributes -> ISO 8601 (and HTTP header dates).
 
 A displayed date with a time becomes an aware Europe/London datetime
 ("2024-08-20T09:45:00+01:00"); a date alone stays a date ("2021-03-04").
@@ -10,6 +10,7 @@ formats could not place.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -140,3 +141,13 @@ def _dateparser(text: str, formats: tuple[str, ...]) -> str | None:
     if value is None:
         return None
     return to_iso(value, bool(TIME_RE.search(text)))
+
+
+def parse_http_date(text: str | None) -> dt.datetime | None:
+    """An HTTP header's date ("Sat, 21 Nov 2026 10:00:00 GMT": Last-Modified,
+    Retry-After) as an aware datetime, or None."""
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)

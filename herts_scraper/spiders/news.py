@@ -22,7 +22,6 @@ archived copy. Pages that failed in earlier runs are retried first.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import ipaddress
 import json
 import re
@@ -31,14 +30,14 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeoutError
 
-from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
-
 from ..archive import Archive, now_iso
 from ..discovery import iter_sitemap, parse_feed, parse_listing, parse_teaser_date, rebase
+from ..extract.dates import parse_http_date
 from ..items import FetchedPage, NotModified, PageFailure
 from ..lock import lock_archive
 from ..profiles import load_profile
@@ -348,10 +347,7 @@ def _when(text: str) -> dt.datetime | None:
     try:
         when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
+        return parse_http_date(text)
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
