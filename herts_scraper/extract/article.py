@@ -59,7 +59,8 @@ def _parser() -> etree.HTMLParser:
     p = getattr(_local, "parser", None)
     if p is None:
         # collect_ids=False: nothing looks elements up by id, so libxml2 need not index them
-        p = _local.parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, collect_ids=False)
+        p = _local.parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
+                                             collect_ids=False)
     return p
 
 
@@ -106,9 +107,11 @@ def parse_html(html: bytes | str, encoding: str | None = None):
         raise RejectedPage("not-html", "looks like JSON")
     if raw is not None and not decoded.encoding.startswith(("utf-16", "utf-32")):
         # An ASCII-compatible encoding: the control characters are the same bytes, counted fast in C.
-        controls_in_head, has_controls = _count_bytes(raw[:2048], _CONTROL_SET), _count_bytes(raw, _CONTROL_SET) > 0
+        controls_in_head = _count_bytes(raw[:2048], _CONTROL_SET)
+        has_controls = _count_bytes(raw, _CONTROL_SET) > 0
     else:
-        controls_in_head, has_controls = len(_CONTROL.findall(text[:2048])), _CONTROL.search(text) is not None
+        controls_in_head = len(_CONTROL.findall(text[:2048]))
+        has_controls = _CONTROL.search(text) is not None
     if controls_in_head > min(len(text), 2048) // 50 or not _LOOKS_HTML.search(text):
         raise RejectedPage("not-html", "no HTML markup")
     if has_controls:  # stray control characters are not text (NUL would stop libxml2)

@@ -125,9 +125,9 @@ class NewsSpider(scrapy.Spider):
             elif request := self.article_request(url, "sitemap"):
                 yield request
 
-    def _sitemap_urls(self, body: bytes, url: str):
+    def _sitemap_urls(self, body: bytes, sitemap_url: str) -> Iterator[str]:
         """The article URLs of a sitemap this crawl should fetch, one at a time."""
-        for _, page in iter_sitemap(body, url):
+        for _, page in iter_sitemap(body, sitemap_url):
             url = self._own(page.url)
             if not url or not self.profile.is_article_url(url) or self._too_old(page.date_text):
                 continue
