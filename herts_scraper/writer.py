@@ -13,7 +13,8 @@ process keeps downloading (the crawl is CPU-bound on one core otherwise). The pi
 items; when it is full the crawl waits (back-pressure, bounded memory).
 The worker ignores SIGINT and SIGTERM: the crawl process shuts it down by
 closing the pipe, and if the crawl process is killed the worker sees the
-pipe close, stores what it holds and exits, so a kill costs no fetched page.
+pipe close, stores what it holds and exits: a kill loses no page that had
+reached the writer.
 """
 
 from __future__ import annotations
