@@ -28,17 +28,6 @@ import threading
 import time
 
 
-def vm_hwm_kb(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def _parents() -> dict[int, int]:
     """pid -> parent pid of every process (one pass over /proc)."""
     out = {}
@@ -92,16 +81,12 @@ def main(argv=None) -> int:
     sink = open(args.stdout, "wb") if args.stdout else subprocess.DEVNULL
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
-    hwm = [0]
     tree_hwm: dict[int, int] = {}  # pid -> its VmHWM, for every process seen in the tree
     tree_rss = [0]
     done = threading.Event()
 
     def poll():
         while not done.wait(0.05):
-            kb = vm_hwm_kb(proc.pid)
-            if kb:
-                hwm[0] = max(hwm[0], kb)
             rss = 0
             for pid in tree(proc.pid):
                 st = status_kb(pid)
@@ -125,11 +110,12 @@ def main(argv=None) -> int:
     seconds = time.perf_counter() - started
     proc.returncode = rc = os.waitstatus_to_exitcode(status)
     result = {"rc": rc, "seconds": round(seconds, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-              "peak_rss_mb_polled": round(hwm[0] / 1024, 1),
+              "peak_rss_mb_polled": round(tree_hwm.get(proc.pid, 0) / 1024, 1),
               # the child's own peak may come after the last poll: count the larger
               "peak_rss_mb_tree": round((sum(v for p, v in tree_hwm.items() if p != proc.pid)
                                          + max(usage.ru_maxrss, tree_hwm.get(proc.pid, 0))) / 1024, 1),
-              "peak_rss_mb_tree_sampled": round(tree_rss[0] / 1024, 1), "processes": len(tree_hwm), "timed_out": rc == -signal.SIGKILL,
+              "peak_rss_mb_tree_sampled": round(tree_rss[0] / 1024, 1), "processes": len(tree_hwm),
+              "timed_out": rc == -signal.SIGKILL,
               "cpu_user_s": round(usage.ru_utime, 3), "cpu_system_s": round(usage.ru_stime, 3)}
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(result, fh)

@@ -255,11 +255,11 @@ class Archive:
 
     def sweep_removed(self, seen_since: str, when: str | None = None) -> list[str]:
         """After a complete sweep: articles not seen since `seen_since` are removed."""
-        urls = [r[0] for r in self.db.execute(
-            "select url from articles where removed_at is null and last_seen < ?", [seen_since])]
         with self.db.atomic():
-            for url in urls:
-                self.db.execute("update articles set removed_at = ? where url = ?", [when or now_iso(), url])
+            urls = [r[0] for r in self.db.execute(
+                "select url from articles where removed_at is null and last_seen < ?", [seen_since])]
+            self.db.execute("update articles set removed_at = ? where removed_at is null and last_seen < ?",
+                            [when or now_iso(), seen_since])
         return urls
 
     def known(self) -> dict[str, "Known"]:

@@ -16,7 +16,7 @@ class FetchedPage:
     url: str
     body: bytes
     http_status: int = 200
-    charset: str | None = None  # from the Content-Type header
+    content_type: str | None = None  # the header; extraction reads its charset
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: str | None = None  # ISO 8601 UTC, when the response arrived

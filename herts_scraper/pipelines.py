@@ -19,7 +19,7 @@ from scrapy import signals
 
 from .archive import Archive, now_iso
 from .report import format_report
-from .writer import WriterConfig, WriterSummary, writer_for
+from .writer import COUNT_KEYS, WriterConfig, WriterSummary, writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -97,9 +97,7 @@ class ArchivePipeline:
             logger.info("archive writer process: %d items, %.1f s CPU, peak RSS %s MB",
                         summary.items, summary.cpu_s, summary.peak_rss_mb)
         stats = self.crawler.stats
-        counts = dict.fromkeys(("new", "changed", "unchanged", "not_modified", "removed", "partial", "rejected",
-                                "failed"), 0)
-        counts.update(summary.counts)
+        counts = dict.fromkeys(COUNT_KEYS, 0) | summary.counts  # zeros when the writer failed
         stats.set_value("herts/skipped_since", counts.pop("skipped_since", 0))
         counts["requests"] = stats.get_value("downloader/request_count", 0)
         counts["bytes"] = stats.get_value("downloader/response_bytes", 0)

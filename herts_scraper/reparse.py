@@ -77,10 +77,9 @@ def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None 
                 continue
             if status == 200:
                 body = record.content_stream().read()
-                ctype = record.http_headers.get_header("Content-Type") or ""
-                charset = ctype.split("charset=", 1)[1].split(";")[0].strip() if "charset=" in ctype else None
+                content_type = record.http_headers.get_header("Content-Type")  # extraction reads its charset
                 try:
-                    article = extract_article(body, url, profile, base_url=base_url, encoding=charset)
+                    article = extract_article(body, url, profile, base_url=base_url, encoding=content_type)
                 except RejectedPage:
                     counts["rejected"] += 1
                     continue

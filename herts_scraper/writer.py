@@ -105,7 +105,7 @@ class ArchiveWriter:
     def _page(self, page: FetchedPage) -> None:
         try:
             article = extract_article(page.body, page.url, self.profile, base_url=self.config.base_url,
-                                      encoding=page.charset)
+                                      encoding=page.content_type)
         except RejectedPage as exc:
             logger.warning("rejected %s: %s", page.url, exc)
             return self._failure(PageFailure(page.url, "rejected", str(exc), page.http_status))

@@ -31,7 +31,7 @@ def pages(site: ReplicaSite, indexes) -> list[FetchedPage]:
         path = site.stub(i).path("soh")
         response = site.respond("GET", path, base=BASE)
         assert response.status == 200
-        out.append(FetchedPage(BASE + path, response.body, 200, "utf-8", fetched_at="2026-11-21T00:00:00.000000+00:00"))
+        out.append(FetchedPage(BASE + path, response.body, 200, "text/html; charset=utf-8", fetched_at="2026-11-21T00:00:00.000000+00:00"))
     return out
 
 

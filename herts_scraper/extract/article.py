@@ -137,7 +137,11 @@ def extract_article(
     base_url: str | None = None,
     encoding: str | None = None,
 ) -> Article:
-    """Extract one article page. Raises RejectedPage when there is no article."""
+    """Extract one article page. Raises RejectedPage when there is no article.
+
+    encoding: the charset the server declared, as a label ("utf-8") or the
+    whole Content-Type header value; the page's own <meta> decides otherwise.
+    """
     prof = load_profile(profile) if isinstance(profile, str) else profile
     doc, problems, decoded_how = parse_html(html, encoding)
     meta = _metas(doc)

@@ -510,6 +510,31 @@ def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
     return out
 
 
+def pagination(page: int, pages: int, href, templates: dict[str, str]) -> list[str]:
+    """Pagination links in a generation's markup: templates for "prev", "page",
+    "current", "gap" and "next", with {n} (the page number) and {href}."""
+    links = [("prev", page - 1)] if page > 1 else []
+    links += [("gap", None) if n is None else ("current" if n == page else "page", n) for n in page_window(page, pages)]
+    links += [("next", page + 1)] if page < pages else []
+    return [templates[kind].format(n=n, href=esc(href(n)) if n else "") for kind, n in links]
+
+
+_SOH_PAGINATION = {
+    "prev": '<li class="c-pagination_item"><a class="c-pagination_link" rel="prev" href="{href}">Previous</a></li>',
+    "gap": '<li class="c-pagination_item c-pagination_item--gap">&#8230;</li>',
+    "current": '<li class="c-pagination_item"><span class="c-pagination_current" aria-current="page">{n}</span></li>',
+    "page": '<li class="c-pagination_item"><a class="c-pagination_link" href="{href}">{n}</a></li>',
+    "next": '<li class="c-pagination_item"><a class="c-pagination_link" rel="next" href="{href}">Next</a></li>',
+}
+_LEGACY_PAGINATION = {
+    "prev": '<a rel="prev" href="{href}">Previous</a>',
+    "gap": "<span>&#8230;</span>",
+    "current": '<span class="current">{n}</span>',
+    "page": '<a href="{href}">{n}</a>',
+    "next": '<a rel="next" href="{href}">Next</a>',
+}
+
+
 def search_href(page: int, query: dict) -> str:
     params = {k: v for k, v in query.items() if v not in (None, "") and k != "page"}
     params.setdefault("ct", "News")
@@ -530,18 +555,7 @@ def render_search_page(results, page: int, pages: int, total: int, profile, *, q
         status_html = f'\n<p class="c-news-results_status">{esc(status)}</p>' if status else ""
         items.append(f'<li class="c-news-results_item">\n{image}<h3><a class="c-news-results_title" href="{esc(t.path)}">'
                      f"{esc(t.title)}</a></h3>\n<p>{esc(t.summary)}</p>{status_html}\n</li>")
-    nav = []
-    if page > 1:
-        nav.append(f'<li class="c-pagination_item"><a class="c-pagination_link" rel="prev" href="{esc(search_href(page - 1, query))}">Previous</a></li>')
-    for n in page_window(page, pages):
-        if n is None:
-            nav.append('<li class="c-pagination_item c-pagination_item--gap">&#8230;</li>')
-        elif n == page:
-            nav.append(f'<li class="c-pagination_item"><span class="c-pagination_current" aria-current="page">{n}</span></li>')
-        else:
-            nav.append(f'<li class="c-pagination_item"><a class="c-pagination_link" href="{esc(search_href(n, query))}">{n}</a></li>')
-    if page < pages:
-        nav.append(f'<li class="c-pagination_item"><a class="c-pagination_link" rel="next" href="{esc(search_href(page + 1, query))}">Next</a></li>')
+    nav = pagination(page, pages, lambda n: search_href(n, query), _SOH_PAGINATION)
     first = (page - 1) * per_page + 1 if total else 0
     last = min(page * per_page, total)
     ct = query.get("ct") or "News"
@@ -578,18 +592,7 @@ def render_legacy_listing(teasers, page: int, pages: int, profile) -> str:
         date_html = f' <span class="news-list__date">{short_date(day)}</span>' if day else ""
         items.append(f'<li class="news-list__item"><a class="news-list__link" href="{esc(t.path)}">{esc(t.title)}</a>'
                      f'{date_html}<p class="news-list__summary">{esc(t.summary)}</p></li>')
-    links = []
-    if page > 1:
-        links.append(f'<a rel="prev" href="{esc(legacy_listing_href(page - 1))}">Previous</a>')
-    for n in page_window(page, pages):
-        if n is None:
-            links.append("<span>&#8230;</span>")
-        elif n == page:
-            links.append(f'<span class="current">{n}</span>')
-        else:
-            links.append(f'<a href="{esc(legacy_listing_href(n))}">{n}</a>')
-    if page < pages:
-        links.append(f'<a rel="next" href="{esc(legacy_listing_href(page + 1))}">Next</a>')
+    links = pagination(page, pages, legacy_listing_href, _LEGACY_PAGINATION)
     url = profile.origin + legacy_listing_href(page)
     head = "\n".join([f'<link rel="canonical" href="{esc(url)}">', _og("og:title", "News and appeals")])
     main = f"""<h1 class="page-title">News and appeals</h1>

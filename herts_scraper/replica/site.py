@@ -304,9 +304,6 @@ class ReplicaSite:
         return Response(200, [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store"),
                               ("Content-Length", str(len(body)))], b"" if method == "HEAD" else body)
 
-    def page_for(self, target: str, base: str) -> Page:
-        return self._route(*_split(target), base)[1]
-
     def _route(self, path: str, query: str, base: str) -> tuple[str, Page]:
         """-> (path kind for the counters, page)."""
         index = self.by_path.get(path)

@@ -301,12 +301,8 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("herts/not_modified")
             yield NotModified(response.meta.get("canonical") or self.canonical(response.url))
             return
-        charset = None
-        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        if "charset=" in ctype:
-            charset = ctype.split("charset=", 1)[1].split(";")[0].strip() or None
         # Extraction and storage happen in the archive writer (see writer.py).
-        yield FetchedPage(response.url, response.body, response.status, charset,
+        yield FetchedPage(response.url, response.body, response.status, _header(response, b"Content-Type"),
                           etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
                           fetched_at=now_iso())
 
