@@ -11,14 +11,19 @@ Tables:
 
 Writes go through `store_many`, one transaction per batch: a crawl killed at
 any moment leaves a consistent database holding only whole articles.
+`replay_many` does the same for reparse, which may replay captures the
+archive already holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import zlib
+from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
@@ -67,20 +72,90 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-class Archive:
-    """An archive database. `Archive(path)` creates the schema when it is new."""
+class ArchiveError(Exception):
+    """The file is no usable archive: a folder, not a database, damaged, not ours, unreadable, read-only."""
 
-    def __init__(self, path: str | Path = DEFAULT_PATH):
+
+def archive_problem(path: str | Path, exc: sqlite3.DatabaseError) -> str:
+    """One line saying what SQLite found wrong with the archive file."""
+    text = str(exc)
+    if "not a database" in text:
+        return f"{path} is not an archive (not an SQLite database)"
+    if "malformed" in text:
+        return (f"the archive {path} is damaged ({text}); `herts-scraper reparse --db NEW.db` "
+                "rebuilds it from its WARC files")
+    return f"the archive {path}: {text}"
+
+
+class Archive:
+    """An archive database. `Archive(path)` creates the schema when it is new;
+    `Archive(path, readonly=True)` reads an existing one (in a read-only file or folder too)
+    and never writes. Both raise ArchiveError when the file is no usable archive."""
+
+    def __init__(self, path: str | Path = DEFAULT_PATH, readonly: bool = False):
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=30))
-        # WAL keeps readers (analysts) working during a crawl and makes a
-        # killed writer harmless; NORMAL sync is safe in WAL mode.
-        self.db.enable_wal()
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self._ensure_schema()
+        conn = self._connect_readonly() if readonly else self._connect()
+        try:
+            self.db = sqlite_utils.Database(conn)
+            tables = self.db.table_names()  # the first read: "not a database", "malformed"
+            if tables and "articles" not in tables:
+                raise ArchiveError(f"{path} is not a herts-scraper archive (it has no articles table)")
+            if readonly and not tables:
+                # A new archive (an empty file, say): read as one that holds nothing yet.
+                conn.close()
+                conn = sqlite3.connect(":memory:")
+                self.db = sqlite_utils.Database(conn)
+                self._ensure_schema()
+            elif not readonly:
+                # WAL keeps readers (analysts) working during a crawl and makes a
+                # killed writer harmless; NORMAL sync is safe in WAL mode.
+                self.db.enable_wal()
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self._ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ArchiveError(archive_problem(path, exc)) from None
+        except BaseException:
+            conn.close()
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        path = self.path
+        if str(path) == ":memory:":
+            return sqlite3.connect(":memory:")
+        if path.is_dir():
+            raise ArchiveError(f"{path} is a folder, not an archive file")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"cannot create the archive's folder {path.parent}: {exc.strerror}") from None
+        # SQLite itself would only fail at the first write, or say "unable to open database file".
+        for target, what in ((path, "it"), (path.parent, "its folder")):
+            if target.exists() and not os.access(target, os.W_OK):
+                raise ArchiveError(f"cannot write the archive {path}: {what} is read-only")
+        return sqlite3.connect(str(path), timeout=30)
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        path = self.path
+        if path.is_dir():
+            raise ArchiveError(f"{path} is a folder, not an archive file")
+        if not path.exists():
+            raise ArchiveError(f"no archive at {path}")
+        if not os.access(path, os.R_OK):
+            raise ArchiveError(f"cannot read the archive {path}: permission denied")
+        uri = path.resolve().as_uri()
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
+        try:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+            return conn
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if not isinstance(exc, sqlite3.OperationalError) or os.access(path.parent, os.W_OK):
+                raise ArchiveError(archive_problem(path, exc)) from None
+        # SQLite cannot create the WAL index (-shm) in a folder it may not write: read the file as
+        # it stands (what a killed writer left in a -wal file, never checkpointed, is not seen).
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
 
     def close(self) -> None:
         self.db.conn.close()
@@ -96,7 +171,7 @@ class Archive:
         db = self.db
         if "articles" in db.table_names():
             return
-        with db.conn:
+        with db.atomic():  # all or nothing: sqlite3 would commit each CREATE on its own
             db["crawl_runs"].create(
                 {
                     "id": int, "started": str, "finished": str, "status": str,
@@ -177,15 +252,17 @@ class Archive:
         art = cap.article
         digest = art.content_hash()
         row = self.db.execute(
-            "select content_hash, versions from articles where url = ?", [art.url]
+            "select content_hash, versions, removed_at from articles where url = ?", [art.url]
         ).fetchone()
+        # A removal recorded after this capture still stands (reparse replays old captures).
+        removed_at = row[2] if row and row[2] and row[2] > seen else None
         http = {"fetched_url": cap.fetched_url, "http_status": cap.http_status,
                 "etag": cap.etag, "last_modified": cap.last_modified, "run_id": run_id}
         if row and row[0] == digest:
             self.db.execute(
-                "update articles set last_seen = max(last_seen, ?), removed_at = null, fetched_url = ?, "
-                "etag = ?, last_modified = ?, run_id = ? where url = ?",
-                [seen, cap.fetched_url, cap.etag, cap.last_modified, run_id, art.url],
+                "update articles set last_seen = max(last_seen, ?), removed_at = ?, fetched_url = ?, "
+                "etag = ?, last_modified = ?, run_id = coalesce(?, run_id) where url = ?",
+                [seen, removed_at, cap.fetched_url, cap.etag, cap.last_modified, run_id, art.url],
             )
             self.db.execute(
                 "update versions set last_seen = max(last_seen, ?) where url = ? and version = ?",
@@ -200,7 +277,7 @@ class Archive:
             "published": art.published, "body": art.body, "status": art.status,
             "generation": art.generation, "cms_id": art.cms_id, "content_hash": digest,
             "raw_html": zlib.compress(cap.raw_html, 1) if cap.raw_html else None,
-            "last_seen": seen, "last_changed": seen, "versions": version, "removed_at": None,
+            "last_seen": seen, "last_changed": seen, "versions": version, "removed_at": removed_at,
             "extractor_version": cap.extractor_version,
             **{k: json.dumps(getattr(art, k), ensure_ascii=False) for k in _JSON_FIELDS},
         }
@@ -208,14 +285,101 @@ class Archive:
             self._execute_update("articles", fields, "url", art.url)
         else:
             self._execute_insert("articles", {**fields, "first_seen": seen})
+        self._insert_version(art, digest, version, seen, run_id)
+        self._resolve_failures(cap.fetched_url, art.url, seen)
+        return "changed" if row else "new"
+
+    def _insert_version(self, art: Article, digest: str, version: int, seen: str, run_id: int | None) -> None:
         self._execute_insert(
             "versions",
             {"url": art.url, "version": version, "content_hash": digest, "title": art.title,
              "description": art.description, "published": art.published, "body": art.body,
              "status": art.status, "first_seen": seen, "last_seen": seen, "run_id": run_id}
         )
-        self._resolve_failures(cap.fetched_url, art.url, seen)
-        return "changed" if row else "new"
+
+    # -- replaying captures (reparse) ---------------------------------------------------
+    def replay_many(self, captures: list[Capture]) -> dict:
+        """Store captures replayed from WARC files (time order, fetched_at = the WARC-Date) in one
+        transaction, into an archive that may hold them already (a crawl stored them, or an earlier
+        reparse): replaying twice gives what replaying once gave. Counts by outcome; "inserted" are
+        captures the archive never saw from inside an article's history, put at their place in time.
+        Meant for batches of a few hundred (one query fetches the batch's histories)."""
+        counts = {"new": 0, "changed": 0, "unchanged": 0, "inserted": 0, "partial": 0}
+        with self.db.atomic():
+            urls = list({cap.article.url for cap in captures})
+            histories: dict[str, list[_Span]] = defaultdict(list)
+            for url, *span in self.db.execute(
+                    "select url, version, content_hash, first_seen, last_seen from versions "
+                    f"where url in ({', '.join('?' * len(urls))}) order by url, version", urls):
+                histories[url].append(_Span(*span))
+            for cap in captures:
+                counts[self._replay(cap, histories[cap.article.url])] += 1
+                if cap.article.status == "partial":
+                    counts["partial"] += 1
+        return counts
+
+    def _replay(self, cap: Capture, history: list[_Span]) -> str:
+        """A capture of URL U with content hash H at time T is held by the version current at T
+        (the latest whose first_seen <= T) if that has H, or by the next one if that has H and T is
+        past the current one's window (the crawl's fetch time is a few ms off the WARC-Date): that
+        version's window takes T in. Otherwise H is a new version: U's latest if T is past U's
+        history, else inserted at its place in time."""
+        art, when = cap.article, cap.fetched_at or now_iso()
+        digest = art.content_hash()
+        at = bisect_right([span.first_seen for span in history], when)
+        current = history[at - 1] if at else None
+        following = history[at] if at < len(history) else None
+        past_current = current is None or when >= current.last_seen
+        if current and current.content_hash == digest:
+            return self._widen(cap, when, history, current)
+        if following and following.content_hash == digest and past_current:
+            return self._widen(cap, when, history, following)
+        if following is None and past_current:
+            history.append(_Span(len(history) + 1, digest, when, when))
+            return self._store(cap, when, None)
+        # From inside the history: versions after T move up to make room.
+        base = current.version if current else 0
+        added = [_Span(base + 1, digest, when, when)]
+        if not past_current:  # T is inside the current version's window: its content was seen again later
+            added.append(_Span(base + 2, current.content_hash, current.last_seen, current.last_seen))
+        for span in history[at:]:
+            span.version += len(added)
+        # Through negative numbers: the unique index on (url, version) holds after every row.
+        self.db.execute("update versions set version = -(version + ?) where url = ? and version > ?",
+                        [len(added), art.url, base])
+        self.db.execute("update versions set version = -version where url = ? and version < 0", [art.url])
+        self._insert_version(art, digest, base + 1, when, None)
+        last_changed = None
+        if not past_current:
+            self.db.execute(
+                "insert into versions (url, version, content_hash, title, description, published, body, status, "
+                "first_seen, last_seen, run_id) select url, ?, content_hash, title, description, published, body, "
+                "status, ?, ?, run_id from versions where url = ? and version = ?",
+                [base + 2, current.last_seen, current.last_seen, art.url, base])
+            self.db.execute("update versions set last_seen = first_seen where url = ? and version = ?",
+                            [art.url, base])
+            if current is history[-1]:
+                last_changed = current.last_seen  # the latest content is the one seen again
+            current.last_seen = current.first_seen
+        history[at:at] = added
+        self.db.execute("update articles set versions = versions + ?, first_seen = min(first_seen, ?), "
+                        "last_changed = coalesce(?, last_changed) where url = ?",
+                        [len(added), when, last_changed, art.url])
+        return "inserted"
+
+    def _widen(self, cap: Capture, when: str, history: list[_Span], span: _Span) -> str:
+        """A capture the archive holds: its version's window, and the article's, take its time in."""
+        latest = span is history[-1]
+        if latest and when >= span.last_seen:
+            span.last_seen = when
+            return self._store(cap, when, None)  # as a crawl seeing it again: last_seen, validators, removal
+        span.first_seen, span.last_seen = min(span.first_seen, when), max(span.last_seen, when)
+        url = cap.article.url
+        self.db.execute("update versions set first_seen = ?, last_seen = ? where url = ? and version = ?",
+                        [span.first_seen, span.last_seen, url, span.version])
+        self.db.execute("update articles set first_seen = min(first_seen, ?), last_changed = coalesce(?, last_changed) "
+                        "where url = ?", [when, span.first_seen if latest else None, url])
+        return "unchanged"
 
     # The per-article writes are plain SQL: sqlite-utils' insert() and update() check the
     # table and build the query on every call, which cost more than the write itself here.
@@ -229,28 +393,34 @@ class Archive:
                         [*fields.values(), value])
 
     def _resolve_failures(self, fetched_url: str | None, url: str, when: str) -> None:
+        """Failures recorded before `when` (a replayed old capture resolves no later failure)."""
         self.db.execute(
-            "update failures set resolved_at = ? where resolved_at is null and url in (?, ?)",
-            [when, fetched_url or url, url],
+            "update failures set resolved_at = ? where resolved_at is null and url in (?, ?) and [when] <= ?",
+            [when, fetched_url or url, url, when],
         )
 
     def touch(self, url: str, when: str | None = None, run_id: int | None = None) -> bool:
-        """A page answered 304 Not Modified: it is still there, unchanged."""
+        """A page answered 304 Not Modified: it is still there, unchanged (a removal recorded
+        after `when` stands: reparse replays old 304s)."""
         when = when or now_iso()
         with self.db.atomic():
             cur = self.db.execute(
-                "update articles set last_seen = max(last_seen, ?), removed_at = null, run_id = ? where url = ?",
-                [when, run_id, url])
+                "update articles set last_seen = max(last_seen, ?), run_id = coalesce(?, run_id), "
+                "removed_at = case when removed_at > ? then removed_at end where url = ?",
+                [when, run_id, when, url])
             self.db.execute("update versions set last_seen = max(last_seen, ?) where url = ? and version = "
                             "(select versions from articles where url = ?)", [when, url, url])
             self._resolve_failures(url, url, when)
         return cur.rowcount > 0
 
     def mark_removed(self, url: str, when: str | None = None) -> bool:
-        """Tombstone: the article answered 404/410. It stays, with its removal time."""
+        """Tombstone: the article answered 404/410. It stays, with its removal time. Only a 404
+        newer than the article's last sighting counts (reparse replays old ones)."""
+        when = when or now_iso()
         with self.db.atomic():
             cur = self.db.execute(
-                "update articles set removed_at = ? where url = ? and removed_at is null", [when or now_iso(), url])
+                "update articles set removed_at = ? where url = ? and removed_at is null and last_seen < ?",
+                [when, url, when])
         return cur.rowcount > 0
 
     def sweep_removed(self, seen_since: str, when: str | None = None) -> list[str]:
@@ -331,6 +501,16 @@ def article_from_row(row: dict) -> Article:
         cms_id=row.get("cms_id"), images=row.get("images") or [], found_by=row.get("found_by") or {},
         missing=row.get("missing") or [], problems=row.get("problems") or [],
     )
+
+
+@dataclass(slots=True)
+class _Span:
+    """One version as replay places captures in time: its number, content and window."""
+
+    version: int
+    content_hash: str
+    first_seen: str
+    last_seen: str
 
 
 class Known(NamedTuple):

@@ -5,38 +5,65 @@
     herts-scraper export   [--db PATH] [--out DIR] [--format records|jsonl|csv]
     herts-scraper status   [--db PATH]
     herts-scraper history  URL [--db PATH] [--no-diff]
-    herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME]
+    herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME] [--wait SECONDS]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
 
 The crawl itself is Scrapy's: `scrapy crawl news -a base_url=URL`.
+
+Errors are one line on stderr, `herts-scraper <command>: ...`, never a traceback:
+exit status 2 for a usage error (a bad argument, a missing file, an unknown
+profile), 1 when the archive cannot be used (damaged, not an archive, read-only
+for a command that writes), 75 when a crawl holds the archive (reparse).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from .archive import DEFAULT_PATH
+from .archive import DEFAULT_PATH, Archive, ArchiveError, archive_problem
+from .profiles import ProfileError, load_profile
+from .report import EXIT_CODES
 
 EXIT_USAGE = 2
 
 
+class CommandError(Exception):
+    """Why a command cannot go on: its one-line message and exit status."""
+
+    def __init__(self, message: str, status: int = EXIT_USAGE):
+        super().__init__(message)
+        self.status = status
+
+
+def _http_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # reading the port is what rejects "http://host:x"
+    except ValueError as exc:
+        raise CommandError(f"--url {url!r} is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CommandError(f"--url {url!r} is not an http(s) URL")
+    return url
+
+
 def _cmd_extract(args) -> int:
     from .extract import RejectedPage, extract_article
-    from .profiles import load_profile
 
+    url = _http_url(args.url)
+    profile = load_profile(args.profile)
     try:
         html = Path(args.page).read_bytes() if args.page != "-" else sys.stdin.buffer.read()
     except OSError as exc:
-        print(f"herts-scraper extract: cannot read {args.page}: {exc.strerror}", file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandError(f"cannot read {args.page}: {exc.strerror}") from None
     try:
-        article = extract_article(html, args.url, load_profile(args.profile))
+        article = extract_article(html, url, profile)
     except RejectedPage as exc:
-        print(f"herts-scraper extract: {args.page} is not an article page: {exc}", file=sys.stderr)
-        return 1
+        raise CommandError(f"{args.page} is not an article page: {exc}", 1) from None
     if args.format == "json":
         print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -47,32 +74,37 @@ def _cmd_extract(args) -> int:
     return 0
 
 
-def _open_archive(path: str):
-    from .archive import Archive
+def _check_db_path(path: str) -> None:
+    if Path(path).is_dir():
+        raise CommandError(f"--db {path} is a folder; give the archive file (such as {Path(path) / 'herts.db'})")
 
+
+def _open_archive(path: str):
+    """An existing archive, read-only: reading never writes it, and a read-only one reads too."""
+    _check_db_path(path)
     if not Path(path).exists():
-        print(f"herts-scraper: no archive at {path} (run a crawl first, or give --db)", file=sys.stderr)
-        return None
-    return Archive(path)
+        raise CommandError(f"no archive at {path} (run a crawl first, or give --db)")
+    return Archive(path, readonly=True)
 
 
 def _cmd_export(args) -> int:
-    from .export import export
+    from .export import UnsafePath, export
 
-    archive = _open_archive(args.db)
-    if archive is None:
-        return EXIT_USAGE
-    with archive:
-        result = export(archive, args.out, args.format, include_removed=args.include_removed)
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise CommandError(f"--out {args.out} is a file; give a folder")
+    with _open_archive(args.db) as archive:
+        try:
+            result = export(archive, args.out, args.format, include_removed=args.include_removed)
+        except UnsafePath as exc:
+            raise CommandError(str(exc), 1) from None
+        except OSError as exc:
+            raise CommandError(f"cannot write {exc.filename or args.out}: {exc.strerror}", 1) from None
     print(f"exported {result['articles']} articles ({result['written']} files written) to {result['path']}")
     return 0
 
 
 def _cmd_status(args) -> int:
-    archive = _open_archive(args.db)
-    if archive is None:
-        return EXIT_USAGE
-    with archive:
+    with _open_archive(args.db) as archive:
         db = archive.db
         print(f"archive {args.db}: {archive.count()} articles, {db['versions'].count} versions")
         for row in db.query("select status, count(*) n from articles group by status"):
@@ -95,14 +127,10 @@ def _version_record(v: dict, area: str) -> str:
 def _cmd_history(args) -> int:
     import difflib
 
-    archive = _open_archive(args.db)
-    if archive is None:
-        return EXIT_USAGE
-    with archive:
+    with _open_archive(args.db) as archive:
         row = archive.article(args.url)
         if row is None:
-            print(f"herts-scraper history: {args.url} is not in {args.db}", file=sys.stderr)
-            return 1
+            raise CommandError(f"{args.url} is not in {args.db}", 1)
         versions = archive.versions(args.url)
     removed = f", removed {row['removed_at']}" if row["removed_at"] else ""
     print(f"{args.url}: {len(versions)} version(s), first seen {row['first_seen']}{removed}")
@@ -118,19 +146,28 @@ def _cmd_history(args) -> int:
 
 
 def _cmd_reparse(args) -> int:
+    from .lock import ArchiveLocked
     from .reparse import reparse
     from .warc import warc_dir_for
 
+    _check_db_path(args.db)
+    if args.profile:
+        load_profile(args.profile)  # a bad --profile is a usage error before any work
     folder = args.warc or warc_dir_for(args.db)
     try:
-        counts = reparse(folder, args.db, args.profile)
+        counts = reparse(folder, args.db, args.profile, wait=args.wait)
     except FileNotFoundError as exc:
-        print(f"herts-scraper reparse: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandError(str(exc)) from None
+    except ArchiveLocked as exc:
+        message = (f"a crawl still holds the archive {args.db} ({exc.holder}) after waiting {args.wait:g} s"
+                   if args.wait else
+                   f"a crawl holds the archive {args.db} ({exc.holder}); try again later, or pass --wait SECONDS")
+        raise CommandError(message, EXIT_CODES["locked"]) from None
     rate = counts["captures"] / counts["seconds"] if counts["seconds"] else 0
     print(f"reparsed {counts['captures']} captures from {folder} into {args.db} in {counts['seconds']} s "
           f"({rate:.0f}/s): {counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged, "
-          f"{counts['not_modified']} not modified, {counts['removed']} removed, {counts['rejected']} rejected")
+          f"{counts['inserted']} earlier versions inserted, {counts['not_modified']} not modified, "
+          f"{counts['removed']} removed, {counts['rejected']} rejected")
     return 0
 
 
@@ -180,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warc", help="folder of .warc.gz files (default: warc/ beside --db)")
     p.add_argument("--db", default=DEFAULT_PATH, help="archive to write (an existing one or a new one)")
     p.add_argument("--profile", help="site profile (default: the one each WARC file names)")
+    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="wait this long for a crawl holding the archive to finish (default: exit 75 at once)")
     p.set_defaults(func=_cmd_reparse)
 
     p = sub.add_parser("demo", help="serve the replica, crawl it with `scrapy crawl news`, export")
@@ -196,7 +235,22 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "replica":  # the replica parses its own options
         return _cmd_replica(argv[1:])
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except CommandError as exc:
+        return _fail(args, str(exc), exc.status)
+    except ProfileError as exc:
+        return _fail(args, str(exc), EXIT_USAGE)
+    except ArchiveError as exc:
+        return _fail(args, str(exc), 1)
+    except sqlite3.DatabaseError as exc:  # damage found past the first pages, a full disk
+        return _fail(args, archive_problem(getattr(args, "db", DEFAULT_PATH), exc), 1)
+
+
+def _fail(args, message: str, status: int) -> int:
+    one_line = " ".join(message.split())  # an error is one line, whatever a library's message holds
+    print(f"herts-scraper {args.command}: {one_line}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

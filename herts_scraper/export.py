@@ -3,19 +3,40 @@
 records: <out>/<area>/<sha1 of url>.md, exactly the reference record format.
 jsonl / csv: one file, <out>/articles.jsonl or <out>/articles.csv, every field
 of the latest version of each article (no raw HTML).
+
+Every name derived from the data stays inside <out>: an area that is not a
+plain name (`../x`, `/tmp`, a NUL) gets a folder name made safe (area_folder),
+and no file is written where <out> does not contain it.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from .archive import Archive, article_from_row
+from .profiles import is_plain_name
 
 FORMATS = ("records", "jsonl", "csv")
 _LIST_FIELDS = ("missing", "problems", "found_by", "images")
+
+
+class UnsafePath(ValueError):
+    """A path the export would write lies outside the folder it was given (a symlink out of it)."""
+
+
+def area_folder(area: str | None) -> str:
+    """The records folder of an area: the area itself when it is a plain name (every profile's
+    is), else one safe path component made from it, told apart from others by a hash."""
+    if is_plain_name(area):
+        return area
+    area = area or ""
+    cleaned = re.sub(r"[\x00-\x1f\x7f/\\]+", "_", area).lstrip(". \t")[:60]
+    return f"{cleaned or 'area'}-{hashlib.sha1(area.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
 
 
 def _write_if_changed(path: Path, data: bytes) -> bool:
@@ -67,13 +88,17 @@ def export(archive: Archive, out: str | Path = "exports", fmt: str = "records",
 
 def _export_records(rows, out: Path) -> dict:
     n = written = 0
-    areas = set()
+    real_out = out.resolve()
+    folders: dict[str, Path] = {}
     for row in rows:
         article = article_from_row(row)
-        folder = out / article.area
-        if article.area not in areas:
-            folder.mkdir(parents=True, exist_ok=True)
-            areas.add(article.area)
+        folder = folders.get(article.area)
+        if folder is None:
+            folder = out / area_folder(article.area)
+            if folder.resolve().parent != real_out:
+                raise UnsafePath(f"refusing to write records to {folder}: it leads outside {out}")
+            folder.mkdir(exist_ok=True)
+            folders[article.area] = folder
         written += _write_if_changed(folder / article.record_name(), article.to_record().encode("utf-8"))
         n += 1
     return {"articles": n, "written": written, "path": str(out)}

@@ -5,6 +5,11 @@ time order (files by name, records in file order) through today's extractor:
 200 article pages become versions, 304s mark an article as still seen, 404/410
 give tombstones. Rows record the extractor version that made them, so a
 better extractor can be applied to the whole history.
+
+Reparse may write into an existing archive, the crawl's own included: it
+adds only what the archive does not hold (Archive.replay_many), so running
+it twice gives the same archive as once. It takes the archive's lock, as a
+crawl does: a running crawl makes it wait or give up (ArchiveLocked).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from . import EXTRACTOR_VERSION
 from .archive import Archive, Capture
 from .extract import RejectedPage, extract_article
+from .lock import lock_archive
 from .profiles import load_profile
 
 logger = logging.getLogger(__name__)
@@ -50,18 +56,28 @@ def iter_responses(folder: Path):
             logger.warning("%s: stopped reading at a damaged record (%s)", path.name, exc)
 
 
-def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None = None) -> dict:
+def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None = None, wait: float = 0) -> dict:
+    """Replay the WARC folder into db_path; `wait`: seconds to wait for a crawl holding the archive."""
     folder = Path(warc_dir)
     if not folder.is_dir():
         raise FileNotFoundError(f"no WARC folder at {folder}")
-    counts = {"captures": 0, "articles": 0, "new": 0, "changed": 0, "unchanged": 0, "partial": 0,
+    counts = {"captures": 0, "articles": 0, "new": 0, "changed": 0, "unchanged": 0, "inserted": 0, "partial": 0,
               "not_modified": 0, "removed": 0, "rejected": 0, "skipped": 0}
+    lock = lock_archive(db_path, wait)
+    try:
+        _replay_folder(folder, db_path, profile_name, counts)
+    finally:
+        lock.release()
+    return counts
+
+
+def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, counts: dict) -> None:
     started = time.perf_counter()
     buffer: list[Capture] = []
     with Archive(db_path) as archive:
         def flush():
             if buffer:
-                for key, n in archive.store_many(buffer).items():
+                for key, n in archive.replay_many(buffer).items():
                     counts[key] += n
                 buffer.clear()
 
@@ -101,4 +117,3 @@ def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None 
                 counts["skipped"] += 1
         flush()
     counts["seconds"] = round(time.perf_counter() - started, 3)
-    return counts

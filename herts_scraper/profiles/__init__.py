@@ -25,7 +25,26 @@ _translator = HTMLTranslator()
 
 
 class ProfileError(ValueError):
-    """A profile file is missing or malformed."""
+    """A profile file is missing or malformed (a one-line message)."""
+
+
+# One file-name component as it stands: no separator, NUL or control character, no leading dot
+# or space (exports name a folder after the area).
+_PLAIN_NAME = re.compile(r"[^\x00-\x1f\x7f/\\.\s][^\x00-\x1f\x7f/\\]{0,99}")
+
+
+def is_plain_name(text) -> bool:
+    """Whether text can name a file or folder as it is (`Hertfordshire`, `City of London`)."""
+    return isinstance(text, str) and _PLAIN_NAME.fullmatch(text) is not None
+
+
+def _mapping(value, where: str) -> dict:
+    """A profile section that must be a mapping (`key: value` lines); empty when absent."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where} must be a mapping of settings, not a {type(value).__name__}")
+    return value
 
 
 def css(selector: str) -> etree.XPath:
@@ -101,6 +120,8 @@ class Profile:
     def generation_for_url(self, url: str) -> Generation | None:
         """The generation whose article URL pattern matches url, if any."""
         path = _path_and_query(url)
+        if _DOT_SEGMENT.search(path):
+            return None  # "/news/x/../../admin/" is not under /news/: never an article as written
         for gen in self.generations.values():
             if gen.is_article_path(path):
                 return gen
@@ -133,6 +154,9 @@ class Profile:
         return title
 
 
+_DOT_SEGMENT = re.compile(r"(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)", re.I)
+
+
 def _path_and_query(url: str) -> str:
     parts = urlsplit(url)
     path = parts.path or "/"
@@ -144,7 +168,7 @@ def _merge(base: dict, child: dict) -> dict:
     for key, value in child.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
-        elif key in _ADDITIVE_LISTS and isinstance(out.get(key), list):
+        elif key in _ADDITIVE_LISTS and isinstance(out.get(key), list) and isinstance(value, list):
             out[key] = out[key] + [v for v in value if v not in out[key]]
         else:
             out[key] = value
@@ -153,8 +177,10 @@ def _merge(base: dict, child: dict) -> dict:
 
 def _resolve_path(name_or_path: str) -> Path:
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") and p.exists():
-        return p
+    if p.suffix in (".yaml", ".yml"):
+        if p.is_file():
+            return p
+        raise ProfileError(f"no profile file {name_or_path}")
     candidate = PROFILE_DIR / f"{name_or_path}.yaml"
     if candidate.exists():
         return candidate
@@ -166,18 +192,22 @@ def _load_raw(path: Path, depth: int = 0) -> dict:
     if depth > 5:
         raise ProfileError(f"{path}: `extends` nests too deep")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = _mapping(yaml.safe_load(path.read_text(encoding="utf-8")), f"{path}: a profile")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"cannot read the profile {path}: {getattr(exc, 'strerror', None) or exc}") from None
     except yaml.YAMLError as exc:
-        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
+        raise ProfileError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     parent = data.pop("extends", None)
+    if parent is not None and not isinstance(parent, str):
+        raise ProfileError(f"{path}: `extends` names a profile, not a {type(parent).__name__}")
     if parent:
         data = _merge(_load_raw(_resolve_path(parent), depth + 1), data)
     return data
 
 
 def _generation(name: str, raw: dict, force_slug: str) -> Generation:
-    listing = raw.get("listing", {})
-    article = raw.get("article", {})
+    listing = _mapping(raw.get("listing"), f"generation {name!r}: listing")
+    article = _mapping(raw.get("article"), f"generation {name!r}: article")
     try:
         return Generation(
             name=name,
@@ -199,8 +229,8 @@ def _generation(name: str, raw: dict, force_slug: str) -> Generation:
             updated_marker=article.get("updated_marker"),
             raw=raw,
         )
-    except (re.error, SelectorError) as exc:
-        raise ProfileError(f"generation {name!r}: {exc}") from exc
+    except (re.error, SelectorError, TypeError, AttributeError) as exc:  # the last two: a value of the wrong kind
+        raise ProfileError(f"generation {name!r}: {' '.join(str(exc).split())}") from None
 
 
 @lru_cache(maxsize=None)
@@ -211,9 +241,26 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     missing = [k for k in ("name", "area", "origin", "force_slug") if not raw.get(k)]
     if missing:
         raise ProfileError(f"{path}: missing {', '.join(missing)}")
-    gens = {n: _generation(n, g or {}, raw["force_slug"]) for n, g in (raw.get("generations") or {}).items()}
+    not_text = [k for k in ("name", "area", "origin", "force_slug") if not isinstance(raw[k], str)]
+    if not_text:
+        raise ProfileError(f"{path}: {', '.join(not_text)} must be text")
+    if not is_plain_name(raw["area"]):
+        raise ProfileError(f"{path}: area {raw['area']!r} is not a plain name (no /, \\, leading dot or control "
+                           "characters; exports name a folder after it)")
+    try:
+        gens = {n: _generation(n, _mapping(g, f"generation {n!r}"), raw["force_slug"])
+                for n, g in _mapping(raw.get("generations"), "generations").items()}
+    except ProfileError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
     if not gens:
         raise ProfileError(f"{path}: no generations")
+    try:
+        return _profile(path, raw, gens)
+    except (TypeError, AttributeError) as exc:  # a value of the wrong kind (a number for a list of hosts)
+        raise ProfileError(f"{path}: {' '.join(str(exc).split())}") from None
+
+
+def _profile(path: Path, raw: dict, gens: dict[str, Generation]) -> Profile:
     origin = raw["origin"].rstrip("/")
     hosts = tuple(h.lower() for h in raw.get("hosts") or (urlsplit(origin).netloc,))
     return Profile(
