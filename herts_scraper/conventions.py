@@ -11,11 +11,44 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
 def finish_inline(raw: str) -> str:
-    """Collapse whitespace (NBSP included), turn <br> placeholders into newlines, strip."""
+    """Collapse whitespace (NBSP included), turn <br> placeholders into newlines,
+    strip, and escape what would read as Markdown syntax the conventions never write."""
     text = " ".join(raw.split())  # str.split() and re's \s agree on Unicode whitespace; split is faster
     if BR in text:
         text = _BR_SPACES.sub("\n", text)
-    return text.strip()
+    return escape_markdown(text.strip())
+
+
+# A "<" opening raw HTML (a tag, closing tag, comment, declaration, processing
+# instruction) or an autolink, unless that autolink is an http(s) or mailto one
+# (real bodies keep "<http://www.example.org>"). The "<" must not be escaped
+# already: an even run of backslashes before it escapes only themselves.
+_RAW_HTML = re.compile(r"(?<!\\)((?:\\\\)*)<(?=[A-Za-z/!?])(?!(?:https?|mailto):[^\s<>]*>)", re.IGNORECASE)
+# "[label]:" opening a line is a link reference definition.
+_LINK_DEFINITION = re.compile(r"^\[(?=(?:\\.|[^\\\[\]])*\]:)", re.MULTILINE)
+
+
+def escape_markdown(text: str) -> str:
+    """Page text as literal Markdown: bodies write links as "text (URL)" only, so
+    "](" (an inline link), "[label]:" at a line's start (a link definition) and
+    raw HTML are escaped; applied to whole inline runs, where syntax split over
+    several elements has come together. Renders as the same text."""
+    if "](" in text:
+        text = text.replace("](", "]\\(")
+    if "<" in text:
+        text = _RAW_HTML.sub(r"\1\\<", text)
+    if "]:" in text:
+        text = _LINK_DEFINITION.sub(r"\\[", text)
+    return text
+
+
+# Characters that could end "(URL)" or open Markdown or HTML syntax inside it.
+_UNSAFE_IN_ADDRESS = re.compile(r"[\x00-\x20\x7f()\[\]<>]")
+
+
+def safe_address(url: str) -> str:
+    """A link's address as written in "text (URL)": percent-encoded where it could break out."""
+    return _UNSAFE_IN_ADDRESS.sub(lambda m: f"%{ord(m.group()):02X}", url)
 
 
 def _norm_address(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
@@ -19,7 +19,7 @@ from herts_scraper.record import Article
 
 from . import content
 from .dates import ANY_DATE_RE, parse_display_date, parse_iso_date
-from .decode import decode_document
+from .decode import decode_document, wide_codec
 from .markdown import blocks_to_body, collect_images, element_blocks
 
 _META = etree.XPath("//meta[@content][@property or @name or @itemprop]")
@@ -40,6 +40,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _CONTROL_SET = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])  # _CONTROL as bytes
 _BINARY_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])  # never in text, whatever the encoding
 _CSS_ATTR = re.compile(r"\[\s*([\w:-]+)")
+_RESOURCE_LIMIT = etree.ErrorTypes.ERR_RESOURCE_LIMIT
 _NEAR_DATE_MAX = 80  # chars: a date line, not a paragraph that mentions a date
 
 
@@ -58,9 +59,10 @@ def _parser() -> etree.HTMLParser:
     """One parser per thread (lxml parsers must not be shared across threads)."""
     p = getattr(_local, "parser", None)
     if p is None:
-        # collect_ids=False: nothing looks elements up by id, so libxml2 need not index them
+        # collect_ids=False: nothing looks elements up by id, so libxml2 need not index them.
+        # huge_tree: nesting up to 2048 levels, not 256 (unclosed <div>s nest; what is deeper is lost).
         p = _local.parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
-                                             collect_ids=False)
+                                             collect_ids=False, huge_tree=True)
     return p
 
 
@@ -96,7 +98,8 @@ def parse_html(html: bytes | str, encoding: str | None = None):
     if isinstance(html, (bytes, bytearray)):
         raw = html = bytes(html)
         head = html[:4096]
-        if _count_bytes(head, _BINARY_BYTES) > len(head) // 50 and not html.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16/32 text is half zero bytes: it is judged below, on its decoded text.
+        if _count_bytes(head, _BINARY_BYTES) > len(head) // 50 and wide_codec(html, encoding) is None:
             raise RejectedPage("not-html", "binary content")
     decoded = decode_document(html, encoding)
     text = decoded.text.lstrip("\ufeff")
@@ -120,13 +123,21 @@ def parse_html(html: bytes | str, encoding: str | None = None):
     tail = text[-4096:].rstrip()
     if not tail.endswith(">") or "</html" not in tail.lower():
         problems.append("truncated")
+    parser = _parser()
     try:
-        root = etree.fromstring(_XML_DECL.sub("", text, count=1), _parser())
+        root = etree.fromstring(_XML_DECL.sub("", text, count=1), parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise RejectedPage("not-html", str(exc)) from exc
     if root is None:
         raise RejectedPage("empty")
+    if _too_deep(parser.error_log):
+        problems.append("nesting-too-deep")
     return root, problems, decoded.how
+
+
+def _too_deep(log) -> bool:
+    """libxml2 drops what lies past its depth limit and logs it (the log is the last parse's)."""
+    return any(e.type == _RESOURCE_LIMIT and "depth" in e.message for e in log)
 
 
 def extract_article(
@@ -147,7 +158,9 @@ def extract_article(
     meta = _metas(doc)
     found: dict[str, str] = {"encoding": decoded_how}
 
-    canonical, found["url"] = _canonical(doc, meta, url, prof, base_url)
+    canonical, found["url"], claimed = _canonical(doc, meta, url, prof, base_url)
+    if claimed:  # kept for the record, not a problem: the page still is the fetched article
+        found["url_claimed"] = claimed
     rewrite = _rewriter(prof, base_url)
     link_base = canonical
     base_href = _BASE_HREF(doc)
@@ -165,7 +178,9 @@ def extract_article(
     title, headline, found_title = _title(doc, meta, gens, prof)
     description, found_desc = _description(meta)
     formats = tuple(dict.fromkeys(f for g in gens for f in g.date_formats))
-    published, date_el, found_date = _published(doc, meta, gens, formats, headline)
+    published, date_el, found_date, unreadable = _published(doc, meta, gens, formats, headline)
+    if unreadable:  # the page gave dates, none usable: a missing date, and why
+        problems.append("bad-date")
 
     furniture = tuple({id(s): s for g in gens for s in g.furniture}.values())
     phrases = prof.furniture_phrases
@@ -201,23 +216,42 @@ def _metas(doc) -> dict[str, str]:
     return out
 
 
-def _canonical(doc, meta, url, prof: Profile, base_url) -> tuple[str, str]:
-    """og:url or <link rel=canonical> when on the site (or the replica serving it), else the fetched URL."""
-    replica = urlsplit(base_url).netloc.lower() if base_url else None
+def _canonical(doc, meta, url, prof: Profile, base_url) -> tuple[str, str, str | None]:
+    """-> (the article's URL, how found, another article's URL the page claimed).
+
+    og:url or <link rel=canonical> only when it names the fetched article
+    (scheme, host case, final "/", query or fragment aside): a page cannot
+    take another article's place in the archive, nor fold articles into the
+    home page. A page fetched from an unknown host (a copy whose origin was not
+    given as base_url) may name the same path on the site.
+    """
+    fetched = prof.on_origin(url, base_url)
+    host, path = _article_key(fetched)
+    copy = host not in prof.hosts
+    claimed = None
     links = _LINK_CANONICAL(doc)
     for how, value in (("og:url", meta.get("og:url")), ("canonical", links[0].get("href") if links else None)):
         if not value or not value.strip():
             continue
         try:
-            absolute = urljoin(url, value.strip())
-            host = urlsplit(absolute).netloc.lower()
+            absolute = prof.on_origin(urldefrag(urljoin(url, value.strip())).url, base_url)
+            claim_host, claim_path = _article_key(absolute)
         except ValueError:
             continue
-        if host in prof.hosts:
-            return absolute, how
-        if replica and host == replica:
-            return prof.on_origin(absolute, base_url), how
-    return prof.on_origin(url, base_url), "fetched"
+        if claim_path == path and (claim_host == host or (copy and claim_host in prof.hosts)):
+            return absolute, how, None
+        claimed = claimed or absolute
+    return fetched, "fetched", claimed
+
+
+def _article_key(url: str) -> tuple[str, str]:
+    """(host, path) naming an article: http or https, the host's letter case,
+    a final "/", query, fragment and percent-encoding make no difference."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2].lower()
+    if host.endswith((":80", ":443")):
+        host = host.rpartition(":")[0]
+    return host, unquote(parts.path).rstrip("/")
 
 
 def _rewriter(prof: Profile, base_url: str | None):
@@ -277,23 +311,32 @@ def _description(meta) -> tuple[str | None, str | None]:
 
 
 def _published(doc, meta, gens, formats, headline):
-    """-> (ISO date, the element showing it if any, how found)."""
+    """-> (ISO date, the element showing it if any, how found, unreadable):
+    unreadable when no date was found but a date element, attribute or meta
+    held a value that could not be read."""
+    given = False
     for g in gens:
         for sel in g.date:
             for el in sel(doc):
                 if not isinstance(el.tag, str):
                     continue
-                iso = parse_display_date(_spaced_text(el), g.date_formats or formats) or parse_iso_date(el.get("datetime"))
+                text, attr = _spaced_text(el), el.get("datetime")
+                iso = parse_display_date(text, g.date_formats or formats) or parse_iso_date(attr)
                 if iso:
-                    return iso, el, "profile"
+                    return iso, el, "profile", False
+                given = given or bool(text or attr)
     for el in _TIMES(doc):
-        iso = parse_iso_date(el.get("datetime")) or parse_display_date(_spaced_text(el), formats)
+        text, attr = _spaced_text(el), el.get("datetime")
+        iso = parse_iso_date(attr) or parse_display_date(text, formats)
         if iso:
-            return iso, el, "time-element"
+            return iso, el, "time-element", False
+        given = given or bool(text or attr)
     for key in _PUBLISHED_META:
-        iso = parse_iso_date(meta.get(key))
+        value = meta.get(key)
+        iso = parse_iso_date(value)
         if iso:
-            return iso, None, "meta-published"
+            return iso, None, "meta-published", False
+        given = given or bool(value and value.strip())
     if headline is None:
         headline = next(iter(_H1(doc)), None)
     if headline is not None:
@@ -314,8 +357,8 @@ def _published(doc, meta, gens, formats, headline):
                     continue
                 iso = parse_display_date(text, formats)
                 if iso:
-                    return iso, el, "visible-date"
-    return None, None, None
+                    return iso, el, "visible-date", False
+    return None, None, None, given
 
 
 def _cms_id(doc, gens) -> str | None:

@@ -4,7 +4,9 @@ A displayed date with a time becomes an aware Europe/London datetime
 ("2024-08-20T09:45:00+01:00"); a date alone stays a date ("2021-03-04").
 The profile's formats go through strptime first; dateparser (slow, tens of
 microseconds to milliseconds a call) only sees free text the regexes and the
-formats could not place.
+formats could not place. A date that cannot be represented (an offset of a
+day or more, a year past 9999 once in London time) is no date: the public
+functions return None rather than raise.
 """
 
 from __future__ import annotations
@@ -36,16 +38,20 @@ ANY_DATE_RE = re.compile(
 ISO_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
 
 
-def to_iso(value: dt.datetime | dt.date, has_time: bool) -> str:
-    """A naive value read off a page (London time) -> the Article's ISO form."""
+def to_iso(value: dt.datetime | dt.date, has_time: bool) -> str | None:
+    """A naive value read off a page (London time) -> the Article's ISO form
+    (None when London time would fall outside datetime's years 1-9999)."""
     if not has_time:
         d = value.date() if isinstance(value, dt.datetime) else value
         return d.isoformat()
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LONDON)
-    else:
-        value = value.astimezone(LONDON)
-    return value.replace(microsecond=0).isoformat()
+    try:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=LONDON)
+        else:
+            value = value.astimezone(LONDON)
+        return value.replace(microsecond=0).isoformat()
+    except (OverflowError, ValueError):
+        return None
 
 
 def parse_display_date(text: str, formats: tuple[str, ...] = ()) -> str | None:
@@ -117,6 +123,8 @@ def parse_iso_date(value: str | None) -> str | None:
             sign = -1 if tz[0] == "-" else 1
             digits = tz[1:].replace(":", "")
             offset = sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            if abs(offset) >= dt.timedelta(hours=24):  # dt.timezone refuses it: no such offset
+                return None
         value_dt = value_dt.replace(tzinfo=dt.timezone(offset))
     return to_iso(value_dt, True)
 
@@ -148,6 +156,6 @@ def parse_http_date(text: str | None) -> dt.datetime | None:
     Retry-After) as an aware datetime, or None."""
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a year of hundreds of digits
         return None
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)

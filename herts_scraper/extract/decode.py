@@ -3,7 +3,8 @@
 The HTTP header's charset wins, then the document's own <meta> declaration;
 a page that does not decode with what it declares is repaired by
 beautifulsoup4's UnicodeDammit (detection) and flagged, since its text may
-differ from what the site meant.
+differ from what the site meant. UTF-16 and UTF-32, which no detector reads
+well, are repaired by replacement instead.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)|^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.I
 )
 _SNIFF_BYTES = 4096
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_WIDE = ("utf-16", "utf-32")  # codec names of the encodings whose ASCII bytes come with zero bytes
 # Labels browsers decode as another charset (WHATWG Encoding): latin-1 pages
 # are windows-1252 in practice (curly quotes in 0x80-0x9f).
 _ALIASES = {"iso8859-1": "cp1252", "latin-1": "cp1252", "iso-8859-1": "cp1252"}
@@ -52,6 +56,16 @@ def meta_charset(data: bytes) -> str | None:
     return (m.group(1) or m.group(2)).decode("ascii", "replace") if m else None
 
 
+def wide_codec(data: bytes, encoding: str | None = None) -> str | None:
+    """The UTF-16 or UTF-32 codec the page's BOM or the HTTP header (encoding)
+    declares, else None: such text is half zero bytes, to be judged once decoded."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name if name.startswith(_WIDE) else None
+    declared = _codec(encoding)
+    return declared if declared and declared.startswith(_WIDE) else None
+
+
 def decode_document(data: bytes | str, encoding: str | None = None) -> Decoded:
     """Decode a fetched page. Never raises on bad bytes."""
     if isinstance(data, str):
@@ -60,6 +74,8 @@ def decode_document(data: bytes | str, encoding: str | None = None) -> Decoded:
         if data.startswith(bom):
             return Decoded(data.decode(name, "replace"), name, "bom")
     declared, how = _codec(encoding), "declared"
+    if declared is not None and declared.startswith(_WIDE):
+        return _decode_wide(data, declared)
     if declared is None:
         declared, how = _codec(meta_charset(data)), "meta"
     if declared is not None:
@@ -72,6 +88,19 @@ def decode_document(data: bytes | str, encoding: str | None = None) -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8", "default")
     except UnicodeDecodeError:
         return _detect(data, exclude="utf-8", problem="encoding-repaired")
+
+
+def _decode_wide(data: bytes, codec: str) -> Decoded:
+    """UTF-16/32 declared in the header, no BOM. "utf-16" alone names no byte
+    order: the zero bytes of the markup's ASCII show it."""
+    if codec in _WIDE:
+        unit = 2 if codec == "utf-16" else 4
+        head = data[:1024]
+        codec += "-be" if head[0::unit].count(0) > head[unit - 1 :: unit].count(0) else "-le"
+    try:
+        return Decoded(data.decode(codec), codec, "declared")
+    except UnicodeDecodeError:  # cut short or damaged: detectors do not read these encodings
+        return Decoded(data.decode(codec, "replace"), codec, "declared", ["encoding-repaired"])
 
 
 # A valid multi-byte UTF-8 sequence: a page that holds one is UTF-8 with some

@@ -2,8 +2,9 @@
 
 A body is a list of blocks joined by a blank line. Inline runs collapse their
 whitespace; <br> survives as a newline through a placeholder, since it must
-not be collapsed with the rest. One recursive pass over an lxml tree; libxml2
-caps nesting at 256 levels, so recursion stays within Python's limit.
+not be collapsed with the rest. One recursive pass over an lxml tree; generic
+containers nested deeper than MAX_DEPTH are unwrapped first (libxml2 builds
+trees up to 2048 levels deep), so recursion stays far within Python's limit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from herts_scraper.conventions import BR, finish_inline, indent, is_the_address, join_items, list_item, quote
+from herts_scraper.conventions import (BR, finish_inline, indent, is_the_address, join_items, list_item, quote,
+                                       safe_address)
 
 
 DROP = frozenset(
@@ -197,7 +199,7 @@ class _Converter:
             return " " if inner else ""  # links without text give nothing
         address = self.address(el.get("href"))
         if address and not is_the_address("".join(el.itertext()), address):
-            core = f"{core} ({address})"
+            core = f"{core} ({safe_address(address)})"
         return _edge(inner, 0) + core + _edge(inner, -1)
 
     def address(self, href: str | None) -> str | None:
@@ -242,15 +244,66 @@ def element_to_markdown(el, base_url: str, rewrite: Rewrite | None = None) -> st
 
 
 def element_blocks(el, base_url: str, rewrite: Rewrite | None = None) -> list[str]:
+    """The Markdown blocks of el (deep nesting inside el is flattened in place)."""
     conv = _Converter(base_url, rewrite)
     out: list[str] = []
     if isinstance(el.tag, str) and el.tag not in DROP:
+        _flatten_deep(el)
         try:
             conv.block(el, out)
-        except RecursionError:  # a tree deeper than libxml2 builds: keep the words
+        except RecursionError:  # deep nesting of elements that carry meaning (<b>, <li>): keep the words
             text = finish_inline(" ".join(el.itertext()))
             out = [text] if text else []
     return out
+
+
+# Containers that mean nothing to the body but their content's place: unwrapped when deep.
+GENERIC = frozenset("div span section article main header footer aside nav center hgroup font small big mark".split())
+# Parents whose children the converter reads by position (items, rows, cells): never unwrapped into.
+_STRUCTURED = frozenset(("ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr"))
+MAX_DEPTH = 100
+_DEEP = etree.XPath("/".join(["*"] * MAX_DEPTH))  # elements MAX_DEPTH levels below the context
+
+
+def _flatten_deep(el) -> None:
+    """Unwrap the generic containers nested more than MAX_DEPTH levels below el,
+    giving the same Markdown: a block container's content is put in its place
+    between two empty <div>s, which end the inline runs around it as it did.
+    One C-level XPath pass when the tree is shallow, as pages are."""
+    for top in _DEEP(el):
+        for node in list(top.iterdescendants(*GENERIC)):  # outer first: each moves only its children
+            parent = node.getparent()
+            if parent.tag in _STRUCTURED:
+                continue
+            if node.tag in BLOCK or _holds_block(node):
+                opening = node.makeelement("div")
+                node.addprevious(opening)
+                opening.tail = node.text
+                for child in list(node):
+                    node.addprevious(child)  # its tail moves with it
+                node.text = None
+                node.tag = "div"  # the closing one; keeps node's tail after it
+            else:  # inline: its text joins the text around it
+                _unwrap_inline(node, parent)
+
+
+def _unwrap_inline(node, parent) -> None:
+    prev = node.getprevious()
+    if node.text:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + node.text
+        else:
+            parent.text = (parent.text or "") + node.text
+    children = list(node)
+    for child in children:
+        node.addprevious(child)
+    if node.tail:
+        last = children[-1] if children else node.getprevious()
+        if last is not None:
+            last.tail = (last.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
 
 
 def blocks_to_body(blocks: list[str]) -> str:

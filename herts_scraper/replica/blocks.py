@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from ..conventions import BR, finish_inline, is_the_address, join_items, list_item, quote
+from ..conventions import BR, finish_inline, is_the_address, join_items, list_item, quote, safe_address
 
 # -- inlines ------------------------------------------------------------------
 
@@ -228,7 +228,7 @@ def _md_inline(nodes, active: frozenset, origin: str | None) -> str:
                 continue
             address = resolve_href(n.href, origin)
             if urlsplit(address).scheme.lower() in ("http", "https") and not is_the_address(n.text, address):
-                core = f"{core} ({address})"
+                core = f"{core} ({safe_address(address)})"
             out.append(_edge(n.text, 0) + core + _edge(n.text, -1))
         else:
             raise TypeError(f"not an inline: {n!r}")
