@@ -50,11 +50,49 @@ def _text(el) -> str:
     return " ".join(el.text_content().split())
 
 
+_ENCODED_DOT = re.compile("%2e", re.I)
+
+
+def clean_url(url: str) -> str | None:
+    """An absolute http(s) URL with its dot segments resolved (an encoded dot is a dot:
+    RFC 3986 6.2.2), so `/news/x/../../admin/` is judged as the `/admin/` it reaches;
+    None for other schemes and for URLs that do not parse."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    path = _ENCODED_DOT.sub(".", parts.path) or "/"
+    if "/." in path:
+        path = _remove_dot_segments(path)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4 on an absolute path: "/a/b/../c/./" -> "/a/c/"; never above the root."""
+    segments = path.split("/")
+    out: list[str] = []
+    last = len(segments) - 1
+    for i, segment in enumerate(segments):
+        if segment in (".", ".."):
+            if segment == ".." and len(out) > 1:
+                out.pop()
+            if i == last:
+                out.append("")  # "/a/b/.." names the folder "/a/"
+            continue
+        out.append(segment)
+    return "/".join(out)
+
+
 def _href(el, base: str) -> str | None:
     href = (el.get("href") or "").strip()
     if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
         return None
-    return urljoin(base, href).split("#", 1)[0]
+    try:
+        return clean_url(urljoin(base, href))
+    except ValueError:  # an unparseable href ("http://[::1")
+        return None
 
 
 def _first(xpaths, node):
@@ -65,11 +103,31 @@ def _first(xpaths, node):
     return []
 
 
-def _teaser_date(link, generation) -> str | None:
-    # The date sits inside the teaser link (SOH panels) or beside it.
+_TEASER_LEVELS = 3  # how far above its link a teaser's date may sit
+
+
+def _teaser_owners(links) -> dict[int, list]:
+    """How many teaser links each ancestor (up to _TEASER_LEVELS) holds: id -> [count, element].
+    The element is kept so that its id stays its own (lxml makes a new proxy, maybe at
+    a freed one's address, for a node no Python object holds)."""
+    owners: dict[int, list] = {}
+    for link in links:
+        node = link.getparent()
+        for _ in range(_TEASER_LEVELS - 1):
+            if node is None:
+                break
+            owners.setdefault(id(node), [0, node])[0] += 1
+            node = node.getparent()
+    return owners
+
+
+def _teaser_date(link, generation, owners: dict[int, list]) -> str | None:
+    """The date inside the teaser link (SOH panels) or beside it, looked for only in
+    containers that hold this teaser alone: a shared container would be searched once
+    per teaser (time in the square of their number) and give every teaser its first date."""
     node = link
-    for _ in range(3):
-        if node is None:
+    for _ in range(_TEASER_LEVELS):
+        if node is None or (node is not link and owners.get(id(node), (0,))[0] > 1):
             break
         for xp in generation.teaser_date:
             found = xp(node)
@@ -95,11 +153,14 @@ def parse_listing(body: bytes | str, url: str, profile: Profile) -> Listing:
     seen: set[str] = set()
 
     for gen in profile.generations.values():
-        for link in _first(gen.teaser_links, doc):
+        links = _first(gen.teaser_links, doc)
+        owners = _teaser_owners(links)
+        for link in links:
             target = _href(link, url)
-            if target and target not in seen and urlsplit(target).netloc == host:
+            # Only article URLs become articles, whatever a teaser's markup says.
+            if target and target not in seen and urlsplit(target).netloc == host and profile.is_article_url(target):
                 seen.add(target)
-                listing.teasers.append(Teaser(target, _teaser_date(link, gen), _teaser_title(link, gen)))
+                listing.teasers.append(Teaser(target, _teaser_date(link, gen, owners), _teaser_title(link, gen)))
     if not listing.teasers:
         listing.found_by = "url-pattern"
         for link in _all_links(doc):
@@ -161,9 +222,16 @@ def parse_feed(body: bytes, url: str) -> list[Teaser]:
                 link = (child.text or "").strip() or child.get("href")
             elif cname in ("pubDate", "published", "updated") and not date:
                 date = (child.text or "").strip() or None
-        if link:
-            items.append(Teaser(urljoin(url, link.strip()), date, title))
+        if link and (absolute := _join(url, link)):
+            items.append(Teaser(absolute, date, title))
     return items
+
+
+def _join(base: str, ref: str) -> str | None:
+    try:
+        return clean_url(urljoin(base, ref.strip()))
+    except ValueError:
+        return None
 
 
 def iter_sitemap(body: bytes, url: str) -> Iterator[tuple[str, Teaser]]:
@@ -191,8 +259,8 @@ def iter_sitemap(body: bytes, url: str) -> Iterator[tuple[str, Teaser]]:
             parent = entry.getparent()
             while parent is not None and entry.getprevious() is not None:
                 del parent[0]  # the entries already read
-            if loc:
-                yield ("page" if name == "url" else "sitemap"), Teaser(urljoin(url, loc), lastmod)
+            if loc and (absolute := _join(url, loc)):
+                yield ("page" if name == "url" else "sitemap"), Teaser(absolute, lastmod)
     except etree.XMLSyntaxError:
         return  # past what recovery can mend: the entries read so far stand
 

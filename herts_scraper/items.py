@@ -30,8 +30,12 @@ class PageFailure:
     """A page that gave no article: rejected by extraction or not fetched.
 
     kind: "rejected" (extraction refused the page), "http" (an error status
-    after retries), "network" (timeout, reset, DNS), "error" (a bug: the
-    extractor raised). Every one is archived in the failures table.
+    after retries), "gone" (404/410), "network" (timeout, reset, DNS),
+    "offsite" (a redirect or refresh off the site), "redirect" (to a page of
+    the site that is not an article), "too-large" (past DOWNLOAD_MAXSIZE,
+    compressed or not), "refused" (not fetched on purpose: robots.txt, a URL
+    past URL_LENGTH_LIMIT; counted as skipped, not retried), "error" (a bug:
+    the extractor raised). Every one is archived in the failures table.
     """
 
     url: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 from pathlib import Path
 
 from scrapy import signals
@@ -20,7 +21,7 @@ class RotatingLogFile:
         settings = crawler.settings
         folder = Path(settings.get("LOG_DIR") or Path(settings.get("ARCHIVE_PATH")).parent / "logs")
         folder.mkdir(parents=True, exist_ok=True)
-        self.handler = logging.handlers.RotatingFileHandler(
+        self.handler = _QuietRotatingFileHandler(
             folder / "crawl.log", maxBytes=settings.getint("LOG_ROTATE_BYTES", 10_000_000),
             backupCount=settings.getint("LOG_ROTATE_KEEP", 10), encoding="utf-8")
         self.handler.setLevel(settings.get("LOG_LEVEL", "INFO"))
@@ -37,3 +38,18 @@ class RotatingLogFile:
     def engine_stopped(self):
         logging.getLogger().removeHandler(self.handler)
         self.handler.close()
+
+
+class _QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """On the first failed write (a full disk), one line on stderr and no more file logging:
+    the standard handler would print a traceback for every record after it."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        print(f"herts-scraper: cannot write the crawl log {self.baseFilename} ({exc}); "
+              "logging to it stops", file=sys.stderr)
+        logging.getLogger().removeHandler(self)
+        try:
+            self.close()
+        except OSError:
+            pass

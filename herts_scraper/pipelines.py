@@ -16,10 +16,11 @@ import logging
 import sys
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from .archive import Archive, now_iso
-from .report import format_report
-from .writer import COUNT_KEYS, WriterConfig, WriterSummary, writer_for
+from .report import DISK_FULL, format_report, is_disk_full
+from .writer import COUNT_KEYS, WriterConfig, WriterSummary, failure_message, writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +76,9 @@ class ArchivePipeline:
         return item
 
     def _writer_failed(self, exc: Exception) -> None:
-        self.writer_failure = str(exc) or type(exc).__name__
+        self.writer_failure = failure_message(exc)
         logger.error("archive writer failed, stopping the crawl: %s", self.writer_failure)
-        self.crawler.engine.close_spider(self.crawler.spider, "archive_writer_failed")
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_writer_failed"))
 
     def _finish_writer(self) -> WriterSummary:
         writer, self.writer = self.writer, None
@@ -85,28 +86,47 @@ class ArchivePipeline:
             return writer.finish()
         except Exception as exc:  # ArchiveWriterFailed, or the in-process writer's own error
             if not self.writer_failure:
-                self.writer_failure = str(exc)
+                self.writer_failure = failure_message(exc)
                 logger.error("archive writer failed: %s", exc)
             return WriterSummary()
 
     def spider_closed(self, spider, reason):
         if self.archive is None:
             return
+        for item in getattr(spider, "drain_refused", tuple)():  # refusals no callback has yielded yet
+            self.process_item(item, spider)
         summary = self._finish_writer()
         if summary.cpu_s is not None:
             logger.info("archive writer process: %d items, %.1f s CPU, peak RSS %s MB",
                         summary.items, summary.cpu_s, summary.peak_rss_mb)
+        try:
+            self._close_run(spider, reason, summary)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            spider.run_status = f"failed:{DISK_FULL}"
+            logger.error("disk full: the end of crawl run %s could not be recorded in %s (%s); "
+                         "the next run will sweep everything", self.run_id, self.path, exc)
+        finally:
+            self.archive.close()
+            self.archive = None
+
+    def _close_run(self, spider, reason: str, summary: WriterSummary) -> None:
+        """Removals of a complete sweep, the run's status and counts, the report."""
+        assert self.archive is not None and self.run_id is not None  # opened by open_spider
         stats = self.crawler.stats
         counts = dict.fromkeys(COUNT_KEYS, 0) | summary.counts  # zeros when the writer failed
         stats.set_value("herts/skipped_since", counts.pop("skipped_since", 0))
         counts["requests"] = stats.get_value("downloader/request_count", 0)
         counts["bytes"] = stats.get_value("downloader/response_bytes", 0)
-        counts["skipped"] = stats.get_value("herts/skipped_since", 0) + stats.get_value("herts/skipped_since_teaser", 0)
+        counts["skipped"] = (stats.get_value("herts/skipped_since", 0) + stats.get_value("herts/skipped_since_teaser", 0)
+                             + counts.pop("refused", 0))
         stored = counts["new"] + counts["changed"] + counts["unchanged"] + counts["not_modified"]
         mode = getattr(spider, "mode", "full")
+        bounds = getattr(spider, "bounds_hit", {})
         complete_sweep = (reason == "finished" and not self.writer_failure and mode == "full"
-                          and not getattr(spider, "limited", False) and not counts["failed"]
-                          and not getattr(spider, "listing_failures", 0) and stored)
+                          and not getattr(spider, "limited", False) and not getattr(spider, "bounded", False)
+                          and not counts["failed"] and not getattr(spider, "listing_failures", 0) and stored)
         if complete_sweep:
             # Everything the site lists was seen in this run: what was not is gone from the site.
             counts["removed"] += len(self.archive.sweep_removed(self.started))
@@ -114,7 +134,9 @@ class ArchivePipeline:
         if reason == "finished" and getattr(spider, "start_pages_missing", None) is not None and stored:
             self.archive.set_meta("missing_start_pages", json.dumps(sorted(spider.start_pages_missing)))
         problems = summary.health.problems(stats.get_value("herts/listings_empty", 0))
-        if self.writer_failure:
+        if reason == DISK_FULL or (self.writer_failure and self.writer_failure.startswith(DISK_FULL)):
+            status = f"failed:{DISK_FULL}"
+        elif self.writer_failure:
             status = "failed:archive-writer"
         elif reason != "finished":
             status = "interrupted" if reason == "shutdown" else f"failed:{reason}"
@@ -126,16 +148,15 @@ class ArchivePipeline:
             status = "incomplete"
         else:
             status = "ok"
-        message = {"reason": reason, **({"writer": self.writer_failure} if self.writer_failure else {})}
+        message = {"reason": reason, **({"writer": self.writer_failure} if self.writer_failure else {}),
+                   **({"bounds": bounds} if bounds else {})}
         self.archive.finish_run(self.run_id, status, counts, message=json.dumps(message), health=problems)
         spider.run_status = status
         run = self.archive.runs()[-1]
-        report = format_report(run, problems, self.archive.count(), self.path)
+        report = format_report(run, problems, self.archive.count(), self.path, bounds=list(bounds.values()))
         for line in report.splitlines():
             logger.info(line)
         for problem in problems:
             logger.warning("health check failed: %s", problem)
         if self.print_report:
             print(report, file=sys.stdout, flush=True)
-        self.archive.close()
-        self.archive = None

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+from collections.abc import Sequence
+
 EXIT_CODES = {
     "ok": 0,
     "failed": 1,          # the crawl itself failed: no articles, a crash, an interrupted run
+    "usage": 2,           # a bad spider argument or setting: nothing was started
     "incomplete": 3,      # pages failed or were rejected; they are recorded and retried first next time
     "unhealthy": 4,       # a health check failed: the site's markup has probably changed
     "locked": 75,         # another crawl holds the archive (EX_TEMPFAIL: try later)
 }
+
+
+DISK_FULL = "disk-full"  # why a run failed when the archive's disk filled up: failed:disk-full
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC/EDQUOT, as the OS or SQLite ("database or disk is full") says it."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
 
 
 def exit_code(status: str | None) -> int:
@@ -25,7 +40,7 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def format_report(run: dict, problems: list[str], total: int, db_path: str) -> str:
+def format_report(run: dict, problems: list[str], total: int, db_path: str, bounds: Sequence[str] = ()) -> str:
     lines = [
         f"herts-scraper crawl run {run['id']} ({run.get('mode') or 'full'}): {run['status'].upper()}",
         f"  {run.get('base_url')}  {run['started']} -> {run['finished']}  ({run['duration_s']} s)",
@@ -33,8 +48,10 @@ def format_report(run: dict, problems: list[str], total: int, db_path: str) -> s
         f" ({run['not_modified']} by 304), {run['removed']} removed",
         f"  problems: {run['partial']} partial, {run['rejected']} rejected, {run['failed']} failed"
         f"{' (recorded; retried first next run)' if run['failed'] or run['rejected'] else ''}",
+        f"  skipped: {run['skipped']} (older than `since`, or refused: robots.txt, URLs too long)",
         f"  traffic: {run['requests']} requests, {_size(run['bytes'] or 0)}",
         f"  archive: {db_path}, {total} articles",
     ]
+    lines += [f"  BOUND: {b}" for b in bounds]
     lines += [f"  HEALTH: {p}" for p in problems]
     return "\n".join(lines)

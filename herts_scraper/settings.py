@@ -35,6 +35,12 @@ CONCURRENT_ITEMS = 10
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
 DOWNLOAD_TIMEOUT = 30
+# Size limits that fit news pages (tens of KB) and sitemaps (the protocol's 50 MB): a
+# bigger body, or one that decompresses past them (a gzip bomb), is refused and recorded.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+SITEMAP_MAXSIZE = 64 * 1024 * 1024  # start pages (sitemap, feed) and nested sitemaps
+URL_LENGTH_LIMIT = 2083  # longer URLs are not fetched: recorded as refused
 RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -52,6 +58,8 @@ ITEM_PIPELINES = {
     "herts_scraper.pipelines.ArchivePipeline": 300,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # first of all: no request (link, redirect, refresh, retry, robots.txt) leaves the site
+    "herts_scraper.site_boundary.SiteBoundaryMiddleware": 50,
     # Scrapy's retries, waiting as long as a 429/503's Retry-After asks
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "herts_scraper.retry.RetryAfterMiddleware": 550,
@@ -74,4 +82,10 @@ LOG_ROTATE_BYTES = 10_000_000
 LOG_ROTATE_KEEP = 10
 HEALTH_MAX_MISSING_SHARE = 0.02  # more of a run's articles without date or body: unhealthy
 RUN_REPORT = True  # print the one-screen report at the end of a crawl
+# Bounds on what a hostile or broken site can make a crawl do (each hit is reported; 0 lifts
+# the first three):
+LISTING_MAX_PAGES = 2000  # pages of one listing's pagination (-a max_pages lowers it)
+LISTING_MAX_STALE_PAGES = 5  # listing pages in a row without an article new to that listing
+SITEMAP_MAX_DEPTH = 3  # sitemap indexes inside sitemap indexes
+CRAWL_MAX_REQUESTS = 0  # requests per run; 0: 5,000 plus twice the archive's and the site's announced articles
 ARCHIVE_WORKER = True  # extraction and SQLite writes in a second process (a second core); False: in the crawl process

@@ -20,10 +20,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from . import __version__
+from .report import DISK_FULL, is_disk_full
 
 logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 1_000_000_000
@@ -142,8 +144,22 @@ class WarcCaptureMiddleware:
 
     def process_response(self, request, response, spider=None):
         if self.files is not None:
-            self.files.write_exchange(request.url, request.method, _pairs(request.headers), response.status,
-                                      _pairs(response.headers, response=True), response.body)
+            try:
+                self.files.write_exchange(request.url, request.method, _pairs(request.headers), response.status,
+                                          _pairs(response.headers, response=True), response.body)
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise
+                # One line, and the crawl ends: every further page would fail the same way.
+                logger.error("disk full: cannot write WARC captures to %s (%s); stopping the crawl",
+                             self.folder, exc.strerror)
+                files, self.files = self.files, None
+                try:
+                    files.close()
+                except OSError:
+                    pass
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=DISK_FULL))
+                return response
             self.crawler.stats.inc_value("herts/warc_records", 2)
         return response
 

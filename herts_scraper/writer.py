@@ -39,13 +39,14 @@ from .extract import RejectedPage, extract_article
 from .health import RunHealth
 from .items import FetchedPage, NotModified, PageFailure
 from .profiles import load_profile
+from .report import DISK_FULL, is_disk_full
 
 logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 2.0
 PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size: room for ~30 pages before the crawl waits
 COUNT_KEYS = ("new", "changed", "unchanged", "not_modified", "removed", "partial", "rejected", "failed",
-              "skipped_since")
+              "refused", "skipped_since")
 
 
 @dataclass
@@ -72,6 +73,12 @@ class WriterSummary:
 
 class ArchiveWriterFailed(RuntimeError):
     """The archive writer stopped: the archive could not be written."""
+
+
+def failure_message(exc: BaseException) -> str:
+    """Why the writer stopped, in one line; "disk-full: ..." when the disk filled up."""
+    text = str(exc) or type(exc).__name__
+    return f"{DISK_FULL}: {text}" if is_disk_full(exc) else text
 
 
 class ArchiveWriter:
@@ -128,7 +135,7 @@ class ArchiveWriter:
             # An archived article answers 404/410: a tombstone, never a deletion.
             self.counts["removed"] += self.archive.mark_removed(item.canonical)
             return
-        self.counts["rejected" if item.kind == "rejected" else "failed"] += 1
+        self.counts[item.kind if item.kind in ("rejected", "refused") else "failed"] += 1
         self.archive.record_failure(item.url, item.kind, item.reason, item.http_status, self.config.run_id)
 
     def flush(self) -> None:
@@ -212,7 +219,8 @@ class WorkerArchiveWriter:
                     return
                 elif kind == "failed":
                     self.failure = payload
-                    logger.error("the archive writer failed:\n%s", payload)
+                    if "\n" in payload:  # a bug: its traceback goes to the log (the pipeline says the rest)
+                        logger.error("the archive writer failed:\n%s", payload)
                     return
         except (EOFError, OSError):
             self.failure = self.failure or f"the archive writer process died (exit code {self.process.poll()})"
@@ -246,8 +254,9 @@ def _serve(items, reports) -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         summary.cpu_s, summary.peak_rss_mb = round(usage.ru_utime + usage.ru_stime, 3), _peak_rss_mb()
         reports.send(("done", summary))
-    except BaseException:
-        reports.send(("failed", traceback.format_exc()))
+    except BaseException as exc:
+        # A full disk is said in one line; anything else is a bug, with its traceback.
+        reports.send(("failed", failure_message(exc) if is_disk_full(exc) else traceback.format_exc()))
 
 
 def _peak_rss_mb() -> float | None:

@@ -1,18 +1,42 @@
 """`scrapy crawl` for herts-scraper: Scrapy's command, plus an exit status
-that says what happened (see report.EXIT_CODES) and an immediate, clear
-refusal when another crawl is writing to the same archive."""
+that says what happened (see report.EXIT_CODES), one clear line and status 2
+for a bad argument or setting (1 for a damaged archive) before Scrapy starts,
+and an immediate refusal when another crawl is writing to the same archive."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
+from ..archive import Archive, ArchiveError
+from ..config import UsageError, check_settings
 from ..lock import ArchiveLocked, lock_archive
 from ..report import EXIT_CODES, exit_code
+from ..spiders.news import CrawlArguments, NewsSpider
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        if args and args[0] == NewsSpider.name:
+            # Bad arguments and settings: one line and status 2, before Scrapy starts and logs
+            # (raised inside the crawl they would be a long asyncio traceback and status 1).
+            try:
+                check_settings(self.settings)
+                CrawlArguments.parse(opts.spargs, self.settings.get("SITE_PROFILE"))
+            except UsageError as exc:
+                print(f"herts-scraper: {exc}", file=sys.stderr)
+                sys.exit(EXIT_CODES["usage"])
+        db = self.settings.get("ARCHIVE_PATH")
+        if db and Path(db).exists():
+            try:
+                Archive(db, readonly=True).close()  # a damaged or foreign file: say so now, untouched
+            except ArchiveError as exc:
+                print(f"herts-scraper: {exc}", file=sys.stderr)
+                sys.exit(EXIT_CODES["failed"])
+
     def run(self, args, opts):
         db = self.settings.get("ARCHIVE_PATH")
         try:
@@ -20,6 +44,10 @@ class Command(ScrapyCrawl):
         except ArchiveLocked as exc:
             print(f"herts-scraper: {exc}", file=sys.stderr)
             self.exitcode = EXIT_CODES["locked"]
+            return
+        except ArchiveError as exc:  # a folder that cannot be created or written
+            print(f"herts-scraper: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_CODES["failed"]
             return
         self._crawlers = []
         try:

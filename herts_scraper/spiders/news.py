@@ -17,6 +17,14 @@ walks the listings newest first, fetches only teasers that are new or whose
 title changed, and stops after `stop_after` known, unchanged teasers in a row;
 from the sitemap it takes new URLs and those whose lastmod is newer than the
 archived copy. Pages that failed in earlier runs are retried first.
+
+Hostile or broken sites cannot make it leave the site (site_boundary.py), hang
+or balloon: discovered article URLs wait as strings in a frontier and become
+requests a step at a time, never more than FRONTIER_IN_FLIGHT at once; listing
+chains, sitemap indexes and the run's requests are bounded (settings.py:
+LISTING_MAX_PAGES, LISTING_MAX_STALE_PAGES, SITEMAP_MAX_DEPTH,
+CRAWL_MAX_REQUESTS), and every bound hit is reported. Every URL it decides not
+to fetch is recorded (a `refused` failure) or counted and reported.
 """
 
 from __future__ import annotations
@@ -27,26 +35,82 @@ import json
 import re
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeoutError
 
 from ..archive import Archive, now_iso
-from ..discovery import iter_sitemap, parse_feed, parse_listing, parse_teaser_date, rebase
+from ..config import UsageError
+from ..discovery import clean_url, iter_sitemap, parse_feed, parse_listing, parse_teaser_date, rebase
 from ..extract.dates import parse_http_date
 from ..items import FetchedPage, NotModified, PageFailure
 from ..lock import lock_archive
-from ..profiles import load_profile
+from ..profiles import Profile, load_profile
+from ..site_boundary import OffsiteRefused, origin_key
 
 MODES = ("incremental", "full")
+ARGUMENTS = ("base_url", "max_pages", "since", "profile", "mode", "stop_after")
 DEFAULT_STOP_AFTER = 20
-# Sitemap entries are read and become requests a few at a time, so a
-# 20,000-article sitemap does not fill the scheduler (memory stays flat).
-SITEMAP_IN_FLIGHT = 64
+# Discovered article URLs (sitemaps, listings) wait in the frontier as strings and become
+# requests a few at a time, so a 20,000-article sitemap or a 300,000-teaser listing does
+# not fill the scheduler (memory stays flat) ...
+FRONTIER_IN_FLIGHT = 64
+# ... and are read a step at a time, so a huge sitemap of other URLs never blocks the reactor.
+FRONTIER_STEP = 500
+# The run's request budget when CRAWL_MAX_REQUESTS is 0: this many, plus twice the articles
+# the archive holds and the site's sitemaps and listings announce.
+CRAWL_REQUESTS_FLOOR = 5000
+_END = object()
+
+
+@dataclass(frozen=True)
+class CrawlArguments:
+    """The spider's -a arguments, checked."""
+
+    base_url: str  # origin, e.g. https://www.herts.police.uk or http://127.0.0.1:8000
+    profile: Profile
+    max_pages: int | None = None
+    since: str | None = None
+    mode: str | None = None
+    stop_after: int = DEFAULT_STOP_AFTER
+
+    @classmethod
+    def parse(cls, kwargs: dict, default_profile: str | None = None) -> "CrawlArguments":
+        """Raises UsageError (one line) for an unknown name or a bad value. Names starting
+        with "_" are left alone (scrapyd passes `_job`)."""
+        unknown = sorted(k for k in kwargs if k not in ARGUMENTS and not k.startswith("_"))
+        if unknown:
+            raise UsageError(f"unknown spider argument {', '.join(unknown)}; the news spider takes "
+                             f"{', '.join(ARGUMENTS)}")
+        mode = kwargs.get("mode") or None
+        if mode not in (None, *MODES):
+            raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        since = kwargs.get("since") or None
+        try:
+            since = dt.date.fromisoformat(since).isoformat() if since else None
+        except ValueError:
+            raise UsageError(f"since must be a date as YYYY-MM-DD, not {since!r}") from None
+        try:
+            profile = load_profile(kwargs.get("profile") or default_profile or "hertfordshire")
+        except ValueError as exc:  # ProfileError: missing or malformed
+            raise UsageError(str(exc)) from None
+        base = (kwargs.get("base_url") or profile.origin).strip().rstrip("/")
+        try:
+            parts = urlsplit(base)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise UsageError(f"base_url must be an http(s) URL such as http://127.0.0.1:8000, not {base!r}")
+        return cls(base_url=f"{parts.scheme}://{parts.netloc}", profile=profile,
+                   max_pages=_positive_int("max_pages", kwargs.get("max_pages")),
+                   since=since, mode=mode,
+                   stop_after=_positive_int("stop_after", kwargs.get("stop_after")) or DEFAULT_STOP_AFTER)
 
 _XML_START = re.compile(rb"^\s*(<\?xml|<rss|<feed|<urlset|<sitemapindex)", re.I)
 
@@ -63,77 +127,148 @@ def is_loopback(url: str) -> bool:
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    # set in from_crawler, from the checked arguments and the settings
+    arguments: CrawlArguments
+    profile: Profile
+    profile_name: str
+    base_url: str
+    max_pages: int | None
+    since: str | None
+    mode_arg: str | None
+    mode: str
+    stop_after: int
+    site_hosts: frozenset
+    url_length_limit: int
+    listing_max_pages: int
+    listing_max_stale: int
+    sitemap_max_depth: int
+    sitemap_maxsize: int
+    max_requests_setting: int
 
-    def __init__(self, base_url: str | None = None, max_pages: str | None = None,
-                 since: str | None = None, profile: str | None = None, mode: str | None = None,
-                 stop_after: str | None = None, *args, **kwargs):
+    def __init__(self, *args, **kwargs):
+        # Our arguments are checked in from_crawler (the default profile is a setting);
+        # those starting with "_" (scrapyd's _job) go to Scrapy as usual.
+        self.arguments_given = {k: kwargs.pop(k) for k in list(kwargs) if not k.startswith("_")}
         super().__init__(*args, **kwargs)
-        self.profile_name = profile
-        self.base_url_arg = base_url
-        self.max_pages = _positive_int("max_pages", max_pages)
-        self.stop_after = _positive_int("stop_after", stop_after) or DEFAULT_STOP_AFTER
-        if mode not in (None, "", *MODES):
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        self.mode_arg = mode or None
         self.listing_failures = 0  # listings, feeds, sitemaps that failed: the sweep is then incomplete
         self.start_pages_missing: list[str] = []
         self.requested: set[str] = set()  # canonical URLs of the articles requested in this run
-        self.sitemap_queue: deque[Iterator[str]] = deque()  # each sitemap's article URLs not yet requested
+        # Discovered article URLs not yet requested: (source, iterator of URLs; None for an entry skipped)
+        self.frontier: deque[tuple[str, Iterator[str | None]]] = deque()
         self.in_flight = 0  # article requests made and not yet answered
-        try:
-            self.since = dt.date.fromisoformat(since).isoformat() if since else None
-        except ValueError:
-            raise ValueError(f"since must be a date as YYYY-MM-DD, not {since!r}") from None
+        self._pump_scheduled = False
+        self.refused: deque[PageFailure] = deque()  # URLs decided not to be fetched, to be recorded
+        self.requests_made = 0  # requests this spider made (articles, listings, feeds, sitemaps)
+        self.announced = 0  # article URLs the site's sitemaps and listings announced in this run
+        self.bounds_hit: dict[str, str] = {}  # bound -> what it stopped (for the run report)
+        self.bounded = False  # a bound cut the crawl short: this run's sweep is not complete
+        self.chains: dict[str, set[str]] = {}  # listing chain (its first page) -> teaser URLs seen in it
+        self.chain_pages: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.profile = load_profile(spider.profile_name or crawler.settings.get("SITE_PROFILE"))
-        base = (spider.base_url_arg or spider.profile.origin).rstrip("/")
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"base_url must be an http(s) URL such as http://127.0.0.1:8000, not {base!r}")
-        spider.base_url = f"{parts.scheme}://{parts.netloc}"
-        spider.allowed_domains = [parts.hostname]
+        settings = crawler.settings
+        arguments = CrawlArguments.parse(spider.arguments_given, settings.get("SITE_PROFILE"))
+        spider.arguments = arguments
+        spider.profile, spider.profile_name = arguments.profile, arguments.profile.name
+        spider.max_pages, spider.since, spider.mode_arg = arguments.max_pages, arguments.since, arguments.mode
+        spider.stop_after = arguments.stop_after
+        spider.base_url = arguments.base_url
+        spider.allowed_domains = [urlsplit(spider.base_url).hostname]
+        # The site: base_url's origin, and the real site's hosts when that is what we crawl
+        # (www.herts.police.uk and herts.police.uk); a replica or mirror is its own site.
+        own = origin_key(spider.base_url)
+        on_real_site = (urlsplit(spider.base_url).hostname or "").lower() in spider.profile.hosts
+        spider.site_hosts = frozenset({own, *(spider.profile.hosts if on_real_site else ())})
+        spider.url_length_limit = settings.getint("URL_LENGTH_LIMIT", 2083)
+        caps = [c for c in (settings.getint("LISTING_MAX_PAGES"), spider.max_pages) if c]
+        spider.listing_max_pages = min(caps) if caps else 0  # 0: no bound
+        spider.listing_max_stale = settings.getint("LISTING_MAX_STALE_PAGES")
+        spider.sitemap_max_depth = settings.getint("SITEMAP_MAX_DEPTH")
+        spider.sitemap_maxsize = settings.getint("SITEMAP_MAXSIZE")
+        spider.max_requests_setting = settings.getint("CRAWL_MAX_REQUESTS")
         if is_loopback(spider.base_url):
             # The replica on this machine: no one to be polite to, full speed.
             for name, value in (("DOWNLOAD_DELAY", 0), ("AUTOTHROTTLE_ENABLED", False),
                                 ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("DOWNLOAD_TIMEOUT", 5)):
-                crawler.settings.set(name, value, priority="spider")
-        spider.lock = lock_archive(crawler.settings.get("ARCHIVE_PATH"))
+                settings.set(name, value, priority="spider")
+        spider.lock = lock_archive(settings.get("ARCHIVE_PATH"))
         # After every spider_closed handler: the pipeline still writes the run's last batch then.
         crawler.signals.connect(spider._release_lock, signal=signals.engine_stopped)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
-        spider._load_state(crawler.settings.get("ARCHIVE_PATH"))
+        spider._load_state(settings.get("ARCHIVE_PATH"))
         return spider
 
     def _release_lock(self):
         self.lock.release()
 
+    # -- the frontier: discovered URLs become requests a step at a time ---------------------
     def _on_idle(self, spider):
-        if self.sitemap_queue:
-            for request in self.sitemap_requests():
-                self.crawler.engine.crawl(request)
+        self.in_flight = 0  # idle: nothing is in flight, whatever a lost callback left counted
+        if self.frontier:
+            self._pump()
             raise DontCloseSpider
 
-    def sitemap_requests(self):
-        """Top up article requests from the sitemaps read so far (in-flight bounded)."""
-        while self.sitemap_queue and self.in_flight < SITEMAP_IN_FLIGHT:
-            url = next(self.sitemap_queue[0], None)
-            if url is None:
-                self.sitemap_queue.popleft()  # that sitemap is done
-            elif request := self.article_request(url, "sitemap"):
+    def frontier_requests(self):
+        """Top up article requests from the frontier: at most FRONTIER_IN_FLIGHT in flight,
+        at most FRONTIER_STEP entries read per call (the rest is read in a later turn of
+        the reactor, so no sitemap blocks the crawl)."""
+        examined = 0
+        while self.frontier and self.in_flight < FRONTIER_IN_FLIGHT:
+            if examined >= FRONTIER_STEP:
+                self._pump_later()
+                return
+            source, urls = self.frontier[0]
+            url = next(urls, _END)
+            examined += 1
+            if url is _END:
+                self.frontier.popleft()  # that sitemap or listing is done
+            elif url is not None and (request := self.article_request(url, source)):
                 yield request
 
-    def _sitemap_urls(self, body: bytes, sitemap_url: str) -> Iterator[str]:
-        """The article URLs of a sitemap this crawl should fetch, one at a time."""
-        for _, page in iter_sitemap(body, sitemap_url):
-            url = self._own(page.url)
-            if not url or not self.profile.is_article_url(url) or self._too_old(page.date_text):
-                continue
-            if self.mode == "incremental" and self.is_known_unchanged(url, lastmod=page.date_text):
-                continue
-            yield url
+    def _pump(self):
+        self._pump_scheduled = False
+        for request in self.frontier_requests():
+            self.crawler.engine.crawl(request)
+
+    def _pump_later(self):
+        from twisted.internet import reactor  # the one Scrapy installed (importing it early would install another)
+
+        if not self._pump_scheduled:
+            self._pump_scheduled = True
+            reactor.callLater(0, self._pump)
+
+    def drain_refused(self):
+        """The URLs decided not to be fetched since the last call, as PageFailure items."""
+        while self.refused:
+            yield self.refused.popleft()
+
+    def _refuse(self, url: str, reason: str, canonical: str | None = None) -> None:
+        self.crawler.stats.inc_value("herts/refused")
+        self.refused.append(PageFailure(url, "refused", reason, canonical=canonical))
+
+    def _bound(self, name: str, what: str) -> None:
+        """A bound was hit: say so once in the log and in the run report."""
+        if name not in self.bounds_hit:
+            self.bounds_hit[name] = what
+            self.logger.warning("bound hit: %s", what)
+        self.crawler.stats.inc_value(f"herts/bound/{name}")
+
+    def _may_request(self, url: str) -> bool:
+        """The run's request budget and the URL length limit, checked before any request."""
+        if len(url) > self.url_length_limit:
+            self._refuse(url[:200] + "...", f"URL of {len(url)} characters, longer than URL_LENGTH_LIMIT "
+                                            f"({self.url_length_limit})")
+            return False
+        budget = self.max_requests_setting or (CRAWL_REQUESTS_FLOOR + 2 * (len(self.known) + self.announced))
+        if self.requests_made >= budget:
+            self.bounded = True
+            self._bound("requests", f"stopped making requests at {budget} (CRAWL_MAX_REQUESTS; by default "
+                                    f"{CRAWL_REQUESTS_FLOOR:,} plus twice what the archive holds and the site announces)")
+            return False
+        self.requests_made += 1
+        return True
 
     def _load_state(self, db_path) -> None:
         """What the archive already holds decides the mode and what to fetch."""
@@ -145,7 +280,8 @@ class NewsSpider(scrapy.Spider):
             # A killed, interrupted or failed run may have left holes anywhere: sweep it all.
             previous_ok = not runs or runs[-1]["status"] in ("ok", "incomplete", "unhealthy")
             self.missing_start_pages = set(json.loads(archive.get_meta("missing_start_pages") or "[]"))
-            self.retry_urls = [f["url"] for f in archive.unresolved_failures() if f["kind"] != "gone"]
+            # Pages refused on purpose (robots.txt, too long) and gone ones are not retried.
+            self.retry_urls = [f["url"] for f in archive.unresolved_failures() if f["kind"] not in ("gone", "refused")]
         if self.mode_arg:
             self.mode = self.mode_arg
         elif self.known and last_sweep and previous_ok:
@@ -166,8 +302,14 @@ class NewsSpider(scrapy.Spider):
         for url in self.profile.start_urls(self.base_url):
             if self.mode == "incremental" and url.replace(self.base_url, "", 1) in self.missing_start_pages:
                 continue  # it answered 404 last time: that generation is not live
-            yield scrapy.Request(url, callback=self.parse_start, errback=self.start_failed,
-                                 meta={"listing_page": 1, "start_page": True}, dont_filter=True)
+            if not self._may_request(url):
+                continue
+            # A start page may be a sitemap or a feed: those may be as large as the sitemap protocol allows.
+            yield scrapy.Request(url, callback=self.parse_start, errback=self.start_failed, dont_filter=True,
+                                 meta={"listing_page": 1, "start_page": True, "chain": url, "sitemap_depth": 0,
+                                       "download_maxsize": self.sitemap_maxsize})
+        for item in self.drain_refused():
+            yield item
 
     def start_failed(self, failure):
         response = getattr(failure.value, "response", None)
@@ -188,8 +330,9 @@ class NewsSpider(scrapy.Spider):
 
     # -- discovery --------------------------------------------------------------
     def _own(self, url: str) -> str | None:
-        url = rebase(url, self.base_url, self.profile)
-        return url if urlsplit(url).netloc == urlsplit(self.base_url).netloc else None
+        """url on this crawl's origin (a real-site URL moved onto a replica's), or None if off the site."""
+        url = clean_url(rebase(url, self.base_url, self.profile)) or ""
+        return url if origin_key(url) == origin_key(self.base_url) else None
 
     def canonical(self, url: str) -> str:
         return self.profile.on_origin(url, self.base_url)
@@ -203,6 +346,8 @@ class NewsSpider(scrapy.Spider):
         if canonical in self.requested:
             return None
         self.requested.add(canonical)
+        if not self._may_request(url):
+            return None
         self.in_flight += 1
         headers = {}
         known = self.known.get(canonical)
@@ -226,40 +371,73 @@ class NewsSpider(scrapy.Spider):
             return False
         return True
 
+    def _sitemap_urls(self, body: bytes, sitemap_url: str) -> Iterator[str | None]:
+        """The article URLs of a sitemap this crawl should fetch, one entry at a time
+        (None for an entry it skips, so that reading a sitemap is done in steps)."""
+        for _, page in iter_sitemap(body, sitemap_url):
+            url = self._own(page.url)
+            if not url or not self.profile.is_article_url(url) or self._too_old(page.date_text):
+                yield None
+                continue
+            self.announced += 1
+            if self.mode == "incremental" and self.is_known_unchanged(url, lastmod=page.date_text):
+                yield None
+                continue
+            yield url
+
     def parse_xml(self, response):
         body = response.body
         if b"<urlset" in body[:2000] or b"<sitemapindex" in body[:2000]:
             if self.max_pages:
                 return  # the sitemap would reach past the max_pages limit
             if b"<sitemapindex" in body[:2000]:
+                depth = response.meta.get("sitemap_depth", 0) + 1
                 for _, entry in iter_sitemap(body, response.url):
-                    if (url := self._own(entry.url)):
-                        yield scrapy.Request(url, callback=self.parse_xml, errback=self.fetch_failed)
+                    url = self._own(entry.url)
+                    if not url:
+                        self.crawler.stats.inc_value("herts/sitemaps_off_site")
+                    elif self.sitemap_max_depth and depth > self.sitemap_max_depth:
+                        self.bounded = True
+                        self._bound("sitemap-depth", f"sitemap indexes nested deeper than {self.sitemap_max_depth} "
+                                                     f"(SITEMAP_MAX_DEPTH) at {response.url}")
+                        break
+                    elif self._may_request(url):
+                        yield scrapy.Request(url, callback=self.parse_xml, errback=self.fetch_failed,
+                                             meta={"sitemap_depth": depth, "download_maxsize": self.sitemap_maxsize})
+                yield from self.drain_refused()
                 return
             # Read as requests are made: the sitemap waits as bytes, not as 20,000 strings.
-            self.sitemap_queue.append(self._sitemap_urls(body, response.url))
-            yield from self.sitemap_requests()
+            self.frontier.append(("sitemap", self._sitemap_urls(body, response.url)))
+            yield from self.frontier_requests()
         else:
             for item in parse_feed(body, response.url):
                 url = self._own(item.url)
-                if not url or self._too_old(item.date_text):
+                if not url or not self.profile.is_article_url(url) or self._too_old(item.date_text):
                     continue
                 if self.mode == "incremental" and self.is_known_unchanged(url, title=item.title):
                     continue
                 if request := self.article_request(url, "feed"):
                     yield request
+        yield from self.drain_refused()
 
     def parse_listing_page(self, response):
         listing = parse_listing(response.body, response.url, self.profile)
         page_no = response.meta.get("listing_page", 1)
+        chain = response.meta.get("chain", response.url)
+        seen = self.chains.setdefault(chain, set())
+        self.chain_pages[chain] = self.chain_pages.get(chain, 0) + 1
         if not listing.teasers and not listing.next_pages:
             self.logger.warning("listing %s gave no articles and no further pages", response.url)
             self.crawler.stats.inc_value("herts/listings_empty")
         if listing.found_by != "profile" and listing.teasers:
             self.crawler.stats.inc_value("herts/listings_by_url_pattern")
-        fresh = 0
+        fresh = new_in_chain = 0
         streak = response.meta.get("known_streak", 0)
+        wanted: list[str] = []
         for teaser in listing.teasers:
+            if teaser.url not in seen:
+                seen.add(teaser.url)
+                new_in_chain += 1
             if self._too_old(teaser.date_text):
                 self.crawler.stats.inc_value("herts/skipped_since_teaser")
                 continue
@@ -269,13 +447,31 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("herts/teasers_known")
                 continue
             streak = 0
-            if request := self.article_request(teaser.url, "listing"):
-                yield request
+            wanted.append(teaser.url)
+        self.announced += new_in_chain
+        if wanted:
+            # Into the frontier: a listing of 300,000 teasers becomes requests as the crawl has room.
+            self.frontier.append(("listing", iter(wanted)))
+            yield from self.frontier_requests()
+        yield from self.drain_refused()
         if listing.teasers and not fresh:
             return  # newest first: everything further back is older than `since`
         if self.max_pages and page_no >= self.max_pages:
             return
-        meta = {"listing_page": page_no + 1, "known_streak": streak}
+        # An endless chain (paging that never ends, "next month" forever) stops by itself:
+        # after some pages in a row that show no teaser new to this listing, or at the cap.
+        stale = 0 if new_in_chain else response.meta.get("stale", 0) + 1
+        if self.listing_max_stale and stale >= self.listing_max_stale:
+            self._bound("listing-stale", f"listing {chain}: stopped after {stale} pages in a row without a new "
+                                         f"article (LISTING_MAX_STALE_PAGES)")
+            return
+        if self.listing_max_pages and self.chain_pages[chain] >= self.listing_max_pages:
+            if not self.max_pages:  # the user's own limit is not a bound hit
+                self.bounded = True
+                self._bound("listing-pages", f"listing {chain}: stopped at {self.listing_max_pages} pages "
+                                             f"(LISTING_MAX_PAGES)")
+            return
+        meta = {"listing_page": page_no + 1, "known_streak": streak, "chain": chain, "stale": stale}
         if self.mode == "incremental":
             # One page after another, newest first, until enough known teasers in a row.
             if streak >= self.stop_after:
@@ -285,7 +481,9 @@ class NewsSpider(scrapy.Spider):
         else:
             pages = listing.next_pages
         for page in pages:
-            yield scrapy.Request(page, callback=self.parse_listing_page, errback=self.fetch_failed, meta=meta)
+            if self._may_request(page):
+                yield scrapy.Request(page, callback=self.parse_listing_page, errback=self.fetch_failed, meta=meta)
+        yield from self.drain_refused()
 
     def _too_old(self, date_text: str | None) -> bool:
         if not self.since or not date_text:
@@ -296,10 +494,17 @@ class NewsSpider(scrapy.Spider):
     # -- articles ---------------------------------------------------------------------
     def parse_article(self, response):
         self.in_flight -= 1
-        yield from self.sitemap_requests()
+        yield from self.frontier_requests()
+        yield from self.drain_refused()
         if response.status == 304:
             self.crawler.stats.inc_value("herts/not_modified")
             yield NotModified(response.meta.get("canonical") or self.canonical(response.url))
+            return
+        if not self.profile.is_article_url(response.url):
+            # Redirected (or refreshed) within the site to a page that is not an article.
+            yield PageFailure(response.request.meta.get("redirect_urls", [response.url])[0], "redirect",
+                              f"redirected to {response.url}, which is not an article URL", response.status,
+                              response.meta.get("canonical"))
             return
         # Extraction and storage happen in the archive writer (see writer.py).
         yield FetchedPage(response.url, response.body, response.status, _header(response, b"Content-Type"),
@@ -310,20 +515,35 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         if request.callback == self.parse_article:
             self.in_flight -= 1
-            yield from self.sitemap_requests()
+            yield from self.frontier_requests()
+        yield from self.drain_refused()
         canonical = request.meta.get("canonical")
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            kind = "gone" if status in (404, 410) else "http"
-            yield PageFailure(request.url, kind, f"HTTP {status}", status, canonical)
-        elif failure.check(DNSLookupError, TCPTimedOutError, TwistedTimeoutError):
-            yield PageFailure(request.url, "network", failure.getErrorMessage() or type(failure.value).__name__,
-                              canonical=canonical)
-        else:
-            yield PageFailure(request.url, "network", f"{type(failure.value).__name__}: {failure.getErrorMessage()}",
-                              canonical=canonical)
+        # The URL the crawl asked for (a redirect's failure reaches us with its target's request).
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        yield failure_item(failure, url, canonical)
         if not request.meta.get("canonical"):
             self.listing_failures += 1  # a listing, feed or sitemap: the sweep is not complete
+
+
+def failure_item(failure, url: str, canonical: str | None) -> PageFailure:
+    """What went wrong with a request, as the failures table records it."""
+    exc = failure.value
+    message = failure.getErrorMessage() or type(exc).__name__
+    if failure.check(HttpError):
+        status = exc.response.status
+        return PageFailure(url, "gone" if status in (404, 410) else "http", f"HTTP {status}", status, canonical)
+    if failure.check(OffsiteRefused):
+        return PageFailure(url, "offsite", message, canonical=canonical)
+    if "DOWNLOAD_MAXSIZE" in message or "max size" in message:
+        # Scrapy refused the body (or its decompression) past DOWNLOAD_MAXSIZE: a bomb or a monster.
+        return PageFailure(url, "too-large", message, canonical=canonical)
+    if failure.check(IgnoreRequest):
+        if "robots.txt" in message:  # refused on purpose, not retried
+            return PageFailure(url, "refused", message, canonical=canonical)
+        return PageFailure(url, "redirect" if "redirect" in message else "network", message, canonical=canonical)
+    if failure.check(DNSLookupError, TCPTimedOutError, TwistedTimeoutError, DownloadCancelledError):
+        return PageFailure(url, "network", message, canonical=canonical)
+    return PageFailure(url, "network", f"{type(exc).__name__}: {message}", canonical=canonical)
 
 
 def _positive_int(name: str, value) -> int | None:
@@ -335,7 +555,7 @@ def _positive_int(name: str, value) -> int | None:
             return number
     except ValueError:
         pass
-    raise ValueError(f"{name} must be a whole number of 1 or more, not {value!r}")
+    raise UsageError(f"{name} must be a whole number of 1 or more, not {value!r}")
 
 
 def _when(text: str) -> dt.datetime | None:
