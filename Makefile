@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ARTICLES ?= 300
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test test-fast bench clean
 
 # Virtual environment with a current pip (the system pip 23 cannot resolve
 # lxml's duplicate extras), the project and its test tools.
@@ -21,6 +21,11 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest
+
+# The edit-test loop: the pure tests (extraction, discovery, records, archive), no crawls; seconds.
+test-fast: setup
+	$(PY) -m pytest tests/test_extract.py tests/test_extract_hostile.py tests/test_markdown.py \
+		tests/test_discovery.py tests/test_record.py tests/test_archive.py tests/test_health.py
 
 # Benchmarks (not tests): ratios measured side by side in one run; writes bench/results.json.
 bench: setup

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import (BENCH, PY, ROOT, Replica, crawl_cmd, last_run, machine_info, median,  # noqa: E402
                       run_measured, scrapy_env, scrapy_stats_from_log, site_paths, word_f1)
 
-SECTIONS = ("replica", "crawl", "extract", "memory", "nightly", "reparse")
+SECTIONS = ("replica", "crawl", "extract", "memory", "nightly", "reparse", "listing")
 RESULTS = BENCH / "results.json"
 
 SCALES = {
@@ -376,6 +376,30 @@ class Bench:
         log(f"  reparse: {captures} captures in {m['seconds']:.2f} s wall ({inner} s in process) = "
             f"{self.results['reparse_pages_per_s']} captures/s")
 
+    def section_listing(self) -> None:
+        """parse_listing on one container of N teasers, each with its date beside it (the worst
+        case of the teaser-date lookup): the time must grow linearly with N."""
+        from herts_scraper.discovery import parse_listing
+        from herts_scraper.profiles import load_profile
+
+        profile = load_profile("hertfordshire")
+        url = "https://www.herts.police.uk/news-and-appeals/"
+        times = {}
+        for n in (2000, 8000, 32000):
+            items = "".join(f'<a class="news-list__link" href="/news-and-appeals/s-{i}">Story {i}</a>'
+                            f'<span class="news-list__date">4 Mar 2021</span>' for i in range(n))
+            body = f"<html><body><div>{items}</div></body></html>".encode()
+            runs = []
+            for _ in range(3):
+                started = time.perf_counter()
+                assert len(parse_listing(body, url, profile).teasers) == n
+                runs.append(time.perf_counter() - started)
+            times[n] = min(runs)
+        self.results["listing_parse_s_8000"] = round(times[8000], 3)
+        self.results["listing_parse_growth_32000_vs_2000"] = round(times[32000] / times[2000], 1)
+        self.details["listing"] = {str(n): round(t, 4) for n, t in times.items()}
+        log(f"  listing: {', '.join(f'{n:,} teasers {t:.3f} s' for n, t in times.items())}")
+
 
 def _cpu_ms_per_page(run: dict) -> float:
     if not run.get("responses"):
@@ -399,6 +423,9 @@ def targets(r: dict) -> list[tuple[str, str, str, bool | None]]:
         ("replica_pages_per_s", "pages/s", ">= 3 x crawl (well above it)",
          ok(lambda: get("replica_pages_per_s") >= 3 * get("crawl_pages_per_s"))),
         ("replica_warm_pages_per_s", "pages/s", "", None),
+        ("listing_parse_s_8000", "s", "8,000 teasers, one container", None),
+        ("listing_parse_growth_32000_vs_2000", "x", "<= 24 (16 x the teasers: linear)",
+         ok(lambda: get("listing_parse_growth_32000_vs_2000") <= 24)),
         ("replica_startup_s_20k", "s", "< 2 (20,000 articles, 500 edits, 500 removals)",
          ok(lambda: get("replica_startup_s_20k") < 2)),
         ("bare_scrapy_pages_per_s", "pages/s", "", None),
