@@ -1,4 +1,4 @@
-"""The Markdown body conventions (briefs/common.md), one test per rule."""
+"""The Markdown body conventions (../shared/notes/record-format.md, "Body conventions"), one test per rule."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""HTML element -> the records' Markdown body (conventions in briefs/common.md).
+"""HTML element -> the records' Markdown body (the body conventions of the record format: ../shared/notes/record-format.md).
 
 A body is a list of blocks joined by a blank line. Inline runs collapse their
 whitespace; <br> survives as a newline through a placeholder, since it must

@@ -2,7 +2,7 @@
 
 The replica builds every body as blocks, then renders them twice: as the
 article's HTML, and as the Markdown an exact extractor must get back from that
-HTML (the conventions of briefs/common.md). `markdown_to_blocks` goes the other
+HTML (the body conventions of ../shared/notes/record-format.md). `markdown_to_blocks` goes the other
 way for real records, so corpus text can be served as pages: it keeps every
 word in order, and where the corpus's markers would not survive a round trip
 (unbalanced, empty, glued to a word) it keeps them as literal text.
