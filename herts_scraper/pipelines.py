@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
 from .archive import Archive, now_iso
-from .report import DISK_FULL, format_report, is_disk_full
+from .report import DISK_FULL, RunFacts, format_report, is_disk_full, run_status
 from .writer import COUNT_KEYS, WriterConfig, WriterSummary, failure_message, writer_for
 
 logger = logging.getLogger(__name__)
@@ -134,20 +134,9 @@ class ArchivePipeline:
         if reason == "finished" and getattr(spider, "start_pages_missing", None) is not None and stored:
             self.archive.set_meta("missing_start_pages", json.dumps(sorted(spider.start_pages_missing)))
         problems = summary.health.problems(stats.get_value("herts/listings_empty", 0))
-        if reason == DISK_FULL or (self.writer_failure and self.writer_failure.startswith(DISK_FULL)):
-            status = f"failed:{DISK_FULL}"
-        elif self.writer_failure:
-            status = "failed:archive-writer"
-        elif reason != "finished":
-            status = "interrupted" if reason == "shutdown" else f"failed:{reason}"
-        elif not (stored or counts["skipped"] or counts["removed"] or stats.get_value("herts/teasers_known", 0)):
-            status = "failed:no-articles"  # the site gave nothing we could recognise
-        elif problems:
-            status = "unhealthy"
-        elif counts["failed"] or counts["rejected"]:
-            status = "incomplete"
-        else:
-            status = "ok"
+        status = run_status(RunFacts(
+            reason, self.writer_failure, stored, counts["skipped"], counts["removed"],
+            stats.get_value("herts/teasers_known", 0), tuple(problems), counts["failed"], counts["rejected"]))
         message = {"reason": reason, **({"writer": self.writer_failure} if self.writer_failure else {}),
                    **({"bounds": bounds} if bounds else {})}
         self.archive.finish_run(self.run_id, status, counts, message=json.dumps(message), health=problems)

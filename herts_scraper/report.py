@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 EXIT_CODES = {
     "ok": 0,
@@ -26,10 +27,44 @@ def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
 
 
+@dataclass(frozen=True)
+class RunFacts:
+    """What decides a crawl run's status, gathered when it ends."""
+
+    reason: str  # why Scrapy closed the spider: "finished", "shutdown" (Ctrl-C, SIGTERM), a CLOSESPIDER_*, ...
+    writer_failure: str | None = None  # why the archive writer stopped, if it did
+    stored: int = 0  # articles new, changed, unchanged or confirmed by a 304
+    skipped: int = 0  # older than `since`, or refused on purpose
+    removed: int = 0
+    teasers_known: int = 0  # incremental runs: known, unchanged teasers passed over
+    problems: tuple[str, ...] = ()  # health checks that failed
+    failed: int = 0
+    rejected: int = 0
+
+
+def run_status(facts: RunFacts) -> str:
+    """The run's status, first reason first: "ok", "incomplete", "unhealthy",
+    "interrupted" or "failed:<why>" (see EXIT_CODES for what each exits with)."""
+    if facts.reason == DISK_FULL or (facts.writer_failure or "").startswith(DISK_FULL):
+        return f"failed:{DISK_FULL}"
+    if facts.writer_failure:
+        return "failed:archive-writer"
+    if facts.reason != "finished":
+        return "interrupted" if facts.reason == "shutdown" else f"failed:{facts.reason}"
+    if not (facts.stored or facts.skipped or facts.removed or facts.teasers_known):
+        return "failed:no-articles"  # the site gave nothing we could recognise
+    if facts.problems:
+        return "unhealthy"
+    if facts.failed or facts.rejected:
+        return "incomplete"
+    return "ok"
+
+
 def exit_code(status: str | None) -> int:
+    """The exit status of `scrapy crawl` for a run status ("failed:..." and "interrupted" are 1)."""
     if not status:
         return EXIT_CODES["failed"]
-    return EXIT_CODES.get(status, EXIT_CODES["failed"])
+    return EXIT_CODES.get(status.split(":")[0], EXIT_CODES["failed"])
 
 
 def _size(n: int) -> str:

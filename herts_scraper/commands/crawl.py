@@ -58,7 +58,7 @@ class Command(ScrapyCrawl):
             return
         spider = self._crawlers[0].spider if self._crawlers else None
         status = getattr(spider, "run_status", None)
-        self.exitcode = exit_code(status.split(":")[0] if status else None)
+        self.exitcode = exit_code(status)
 
     def _create_crawler(self, spname):
         crawler = super()._create_crawler(spname)
