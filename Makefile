@@ -22,10 +22,9 @@ demo: setup
 test: setup
 	$(PY) -m pytest
 
-# The edit-test loop: the pure tests (extraction, discovery, records, archive), no crawls; seconds.
+# The edit-test loop: everything but the tests marked slow (real crawls), in under a minute.
 test-fast: setup
-	$(PY) -m pytest tests/test_extract.py tests/test_extract_hostile.py tests/test_markdown.py \
-		tests/test_discovery.py tests/test_record.py tests/test_archive.py tests/test_health.py
+	$(PY) -m pytest -m "not slow"
 
 # Benchmarks (not tests): ratios measured side by side in one run; writes bench/results.json.
 bench: setup

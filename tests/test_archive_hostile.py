@@ -113,6 +113,7 @@ def url_of(index: int) -> str:
     return generate_article(index).expected_article("soh").url
 
 
+@pytest.mark.slow
 def test_reparse_into_the_crawls_own_archive_adds_nothing(tmp_path):
     db = tmp_path / "herts.db"
     edited, removed = 25, 3

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import urllib.request
 
+import pytest
+
 from herts_scraper.demo import start_replica
 from herts_scraper.record import parse_record, redumps_identically
 
@@ -55,6 +57,7 @@ def test_export_and_status_without_an_archive_say_so(tmp_path):
     assert not (tmp_path / "none.db").exists()
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
     result = cli("demo", "--articles", "40", "--db", str(tmp_path / "a" / "herts.db"), "--out", str(tmp_path / "e"),
                  cwd=tmp_path)

@@ -117,6 +117,7 @@ def test_a_missing_or_malformed_profile_is_a_usage_error(tmp_path):
     fails(cli("reparse", "--db", str(tmp_path / "herts.db"), "--profile", str(paths[1])), "reparse", 2, "list")
 
 
+@pytest.mark.slow
 def test_reparse_beside_a_running_crawl_exits_75_or_waits(tmp_path):
     db = small_archive(tmp_path / "herts.db", articles=3)
     (tmp_path / "warc").mkdir()

@@ -13,6 +13,8 @@ from herts_scraper.record import parse_record, record_name, redumps_identically
 from herts_scraper.replica.generator import generate_article
 from herts_scraper.replica.server import ReplicaServer
 
+pytestmark = pytest.mark.slow  # real crawls: `make test-fast` leaves them out
+
 
 def expected_records(count: int, generation: str) -> dict[str, str]:
     out = {}

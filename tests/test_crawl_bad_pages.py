@@ -11,6 +11,8 @@ import pytest
 from herts_scraper.archive import Archive
 from herts_scraper.demo import scrapy_crawl
 
+pytestmark = pytest.mark.slow  # real crawls: `make test-fast` leaves them out
+
 GOOD = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title} | Hertfordshire Constabulary</title>
 <meta property="og:description" content="{title} summary"></head><body>
 <h1 class="news-article__title">{title}</h1><time class="news-article__date" datetime="2021-03-04">4 Mar 2021</time>

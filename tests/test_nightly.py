@@ -3,6 +3,8 @@ incremental runs, versions, tombstones, WARC rebuilds, kills and locks."""
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
 import sqlite3
@@ -21,6 +23,8 @@ from herts_scraper.replica.generator import generate_article
 from herts_scraper.replica.server import ReplicaServer
 
 from tests.conftest import wait_for_articles
+
+pytestmark = pytest.mark.slow  # real crawls: `make test-fast` leaves them out
 
 QUIET = ("-s", "LOG_LEVEL=WARNING", "-s", "RUN_REPORT=False")
 

@@ -15,6 +15,8 @@ import pytest
 
 from herts_scraper.retry import retry_after_seconds
 
+pytestmark = pytest.mark.slow  # real crawls: `make test-fast` leaves them out
+
 SPIDER = '''
 import scrapy
 

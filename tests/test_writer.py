@@ -20,6 +20,8 @@ from herts_scraper.writer import ArchiveWriter, WorkerArchiveWriter, WriterConfi
 
 from tests.conftest import wait_for_articles
 
+pytestmark = pytest.mark.slow  # real crawls: `make test-fast` leaves them out
+
 BASE = "http://127.0.0.1:9"
 QUIET = ("-s", "LOG_LEVEL=WARNING", "-s", "RUN_REPORT=False")
 ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "herts_scraper.settings"}

@@ -52,6 +52,14 @@ def crawl(base_url: str, db: Path, *args: str, timeout: float = 300, wrapper: li
     return CrawlResult(proc.returncode, proc.stdout, proc.stderr, db)
 
 
+def pytest_collection_modifyitems(items):
+    """Every hostile scenario runs a real crawl: slow (`make test-fast` leaves them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if Path(item.fspath).parent == here:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def db(tmp_path) -> Path:
     return tmp_path / "archive" / "herts.db"
