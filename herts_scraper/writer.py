@@ -36,7 +36,7 @@ from pathlib import Path
 from . import EXTRACTOR_VERSION
 from .archive import Archive, Capture
 from .extract import RejectedPage, extract_article
-from .health import RunHealth
+from .health import HealthConfig, RunHealth
 from .items import FetchedPage, NotModified, PageFailure
 from .profiles import load_profile
 from .report import DISK_FULL, is_disk_full
@@ -88,8 +88,8 @@ class ArchiveWriter:
         self.config = config
         self.profile = load_profile(config.profile)
         self.archive = Archive(config.archive_path)
-        self.health = RunHealth(self.profile.furniture_phrases, config.max_missing_share,
-                                check_dates=not config.since)
+        self.health = RunHealth.for_run(HealthConfig(self.profile.furniture_phrases, config.max_missing_share,
+                                                     check_dates=not config.since))
         self.counts = dict.fromkeys(COUNT_KEYS, 0)
         self.items = 0
         self.buffer: list[Capture] = []
