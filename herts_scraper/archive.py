@@ -8,6 +8,10 @@ Tables:
 - `failures`: pages that were rejected or could not be fetched, per run, so
   nothing is lost silently and the next run can retry them first.
 - `articles_fts`: full-text index over title, description and body (SQLite FTS5).
+- `meta`: keys and values: schema_version, what a crawl needs to know of the last one.
+- `_migrations`: the schema migrations applied (schema.py).
+
+Their columns are declared once, in schema.py; the lists of columns below derive from it.
 
 Writes go through `store_many`, one transaction per batch: a crawl killed at
 any moment leaves a consistent database holding only whole articles.
@@ -24,48 +28,43 @@ import sqlite3
 import zlib
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields as dataclass_fields
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
 import sqlite_utils
 
+from . import schema
 from .record import Article
+from .schema import ARTICLES, RUN_COUNTS, VERSIONS
 
-SCHEMA_VERSION = 1
 DEFAULT_PATH = "archive/herts.db"
 
-ARTICLE_COLUMNS = {
-    "url": str,
-    "fetched_url": str,
-    "area": str,
-    "title": str,
-    "description": str,
-    "published": str,
-    "body": str,
-    "status": str,
-    "missing": str,
-    "problems": str,
-    "found_by": str,
-    "images": str,
-    "generation": str,
-    "cms_id": str,
-    "content_hash": str,
-    "raw_html": bytes,
-    "http_status": int,
-    "etag": str,
-    "last_modified": str,
-    "first_seen": str,
-    "last_seen": str,
-    "last_changed": str,
-    "versions": int,
-    "removed_at": str,
-    "extractor_version": str,
-    "run_id": int,
-}
-_JSON_FIELDS = ("missing", "problems", "found_by", "images")
-RUN_COUNTS = ("new", "changed", "unchanged", "not_modified", "removed", "partial", "rejected", "failed",
-              "skipped", "requests", "bytes")
+_ARTICLE_COLUMNS = ARTICLES.names()
+_JSON_FIELDS = ARTICLES.names(json=True)
+_EXTRACTED = tuple((c.name, c.json) for c in ARTICLES.columns if c.extracted)
+_SELECT_EXPORTED = f"select {', '.join(f'[{c}]' for c in ARTICLES.names(exported=True))} from articles"
+_ARTICLE_FIELDS = tuple(f.name for f in dataclass_fields(Article) if f.name in dict(_EXTRACTED))  # not status: derived
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) values ({', '.join('?' * len(columns))})"
+
+
+# The per-article writes are plain SQL built here once: sqlite-utils' insert() and update() check
+# the table and build the query on every call, which cost more than the write itself.
+_INSERT_ARTICLE = _insert_sql(ARTICLES.name, _ARTICLE_COLUMNS)
+_CHANGED = tuple(c for c in _ARTICLE_COLUMNS if c not in ("url", "first_seen"))  # what a new version sets
+_UPDATE_ARTICLE = f"update [{ARTICLES.name}] set {', '.join(f'[{c}] = ?' for c in _CHANGED)} where url = ?"
+_VERSION_COLUMNS = tuple(c for c in VERSIONS.names() if c != VERSIONS.pk)
+_INSERT_VERSION = _insert_sql(VERSIONS.name, _VERSION_COLUMNS)
+# A copy of a version, seen again later (reparse): parameters number, first_seen, last_seen (in the
+# order of the table's columns), then the url and number of the version copied.
+_COPY_VERSION = (
+    f"insert into [{VERSIONS.name}] ({', '.join(f'[{c}]' for c in _VERSION_COLUMNS)}) select "
+    + ", ".join("?" if c in ("version", "first_seen", "last_seen") else f"[{c}]" for c in _VERSION_COLUMNS)
+    + f" from [{VERSIONS.name}] where url = ? and version = ?"
+)
 
 
 def now_iso() -> str:
@@ -88,9 +87,14 @@ def archive_problem(path: str | Path, exc: sqlite3.DatabaseError) -> str:
 
 
 class Archive:
-    """An archive database. `Archive(path)` creates the schema when it is new;
-    `Archive(path, readonly=True)` reads an existing one (in a read-only file or folder too)
-    and never writes. Both raise ArchiveError when the file is no usable archive."""
+    """An archive database. `Archive(path)` creates the schema when it is new and runs the
+    migrations an older archive has not had (schema.migrate); `Archive(path, readonly=True)`
+    reads an existing one (in a read-only file or folder too) and never writes. Both raise
+    ArchiveError when the file is no usable archive.
+
+    Read-only opening never migrates: an older archive is read as it stands. Every release's
+    archive reads so (0.1.0's schema is `initial`'s), and the crawl's read-only check of the
+    file (commands/crawl.py) must not refuse an archive the crawl itself would bring up to date."""
 
     def __init__(self, path: str | Path = DEFAULT_PATH, readonly: bool = False):
         self.path = Path(path)
@@ -105,14 +109,14 @@ class Archive:
                 conn.close()
                 conn = sqlite3.connect(":memory:")
                 self.db = sqlite_utils.Database(conn)
-                self._ensure_schema()
+                schema.migrate(self.db, now_iso())
             elif not readonly:
                 # WAL keeps readers (analysts) working during a crawl and makes a
                 # killed writer harmless; NORMAL sync is safe in WAL mode.
                 self.db.enable_wal()
                 self.db.execute("PRAGMA synchronous=NORMAL")
                 self.db.execute("PRAGMA foreign_keys=ON")
-                self._ensure_schema()
+                schema.migrate(self.db, now_iso())
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise ArchiveError(archive_problem(path, exc)) from None
@@ -165,48 +169,6 @@ class Archive:
 
     def __exit__(self, *exc):
         self.close()
-
-    # -- schema ---------------------------------------------------------------
-    def _ensure_schema(self) -> None:
-        db = self.db
-        if "articles" in db.table_names():
-            return
-        with db.atomic():  # all or nothing: sqlite3 would commit each CREATE on its own
-            db["crawl_runs"].create(
-                {
-                    "id": int, "started": str, "finished": str, "status": str,
-                    "spider": str, "base_url": str, "args": str, "new": int,
-                    "changed": int, "unchanged": int, "not_modified": int, "removed": int,
-                    "partial": int, "rejected": int, "failed": int, "skipped": int,
-                    "requests": int, "bytes": int, "duration_s": float, "mode": str,
-                    "health": str, "message": str,
-                },
-                pk="id",
-            )
-            db["articles"].create(ARTICLE_COLUMNS, pk="url", not_null={"area"})
-            db["articles"].create_index(["published"])
-            db["articles"].create_index(["last_seen"])
-            db["versions"].create(
-                {
-                    "id": int, "url": str, "version": int, "content_hash": str,
-                    "title": str, "description": str, "published": str, "body": str,
-                    "status": str, "first_seen": str, "last_seen": str, "run_id": int,
-                },
-                pk="id",
-                foreign_keys=[("url", "articles", "url")],
-            )
-            db["versions"].create_index(["url", "version"], unique=True)
-            db["failures"].create(
-                {
-                    "id": int, "url": str, "run_id": int, "kind": str, "reason": str,
-                    "http_status": int, "when": str, "resolved_at": str,
-                },
-                pk="id",
-            )
-            db["failures"].create_index(["url"])
-            db["meta"].create({"key": str, "value": str}, pk="key")
-            db["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
-            db["articles"].enable_fts(["title", "description", "body"], create_triggers=True, tokenize="porter")
 
     # -- crawl runs -------------------------------------------------------------
     def start_run(self, spider: str, base_url: str | None, args: dict, mode: str = "full") -> int:
@@ -272,30 +234,23 @@ class Archive:
             return "unchanged"
         version = (row[1] if row else 0) + 1
         fields = {
-            **http,
-            "url": art.url, "area": art.area, "title": art.title, "description": art.description,
-            "published": art.published, "body": art.body, "status": art.status,
-            "generation": art.generation, "cms_id": art.cms_id, "content_hash": digest,
+            **_content(art, digest), **http,
             "raw_html": zlib.compress(cap.raw_html, 1) if cap.raw_html else None,
-            "last_seen": seen, "last_changed": seen, "versions": version, "removed_at": removed_at,
-            "extractor_version": cap.extractor_version,
-            **{k: json.dumps(getattr(art, k), ensure_ascii=False) for k in _JSON_FIELDS},
+            "first_seen": seen, "last_seen": seen, "last_changed": seen, "versions": version,
+            "removed_at": removed_at, "extractor_version": cap.extractor_version,
         }
         if row:
-            self._execute_update("articles", fields, "url", art.url)
+            self.db.execute(_UPDATE_ARTICLE, [*(fields[c] for c in _CHANGED), art.url])
         else:
-            self._execute_insert("articles", {**fields, "first_seen": seen})
-        self._insert_version(art, digest, version, seen, run_id)
+            self.db.execute(_INSERT_ARTICLE, [fields[c] for c in _ARTICLE_COLUMNS])
+        self._insert_version(fields, version, seen, run_id)
         self._resolve_failures(cap.fetched_url, art.url, seen)
         return "changed" if row else "new"
 
-    def _insert_version(self, art: Article, digest: str, version: int, seen: str, run_id: int | None) -> None:
-        self._execute_insert(
-            "versions",
-            {"url": art.url, "version": version, "content_hash": digest, "title": art.title,
-             "description": art.description, "published": art.published, "body": art.body,
-             "status": art.status, "first_seen": seen, "last_seen": seen, "run_id": run_id}
-        )
+    def _insert_version(self, content: dict, version: int, seen: str, run_id: int | None) -> None:
+        """Version `version` of an article, first seen `seen`; content: its columns, as _content gives them."""
+        row = {**content, "version": version, "first_seen": seen, "last_seen": seen, "run_id": run_id}
+        self.db.execute(_INSERT_VERSION, [row[c] for c in _VERSION_COLUMNS])
 
     # -- replaying captures (reparse) ---------------------------------------------------
     def replay_many(self, captures: list[Capture]) -> dict:
@@ -348,14 +303,10 @@ class Archive:
         self.db.execute("update versions set version = -(version + ?) where url = ? and version > ?",
                         [len(added), art.url, base])
         self.db.execute("update versions set version = -version where url = ? and version < 0", [art.url])
-        self._insert_version(art, digest, base + 1, when, None)
+        self._insert_version(_content(art, digest), base + 1, when, None)
         last_changed = None
         if not past_current:
-            self.db.execute(
-                "insert into versions (url, version, content_hash, title, description, published, body, status, "
-                "first_seen, last_seen, run_id) select url, ?, content_hash, title, description, published, body, "
-                "status, ?, ?, run_id from versions where url = ? and version = ?",
-                [base + 2, current.last_seen, current.last_seen, art.url, base])
+            self.db.execute(_COPY_VERSION, [base + 2, current.last_seen, current.last_seen, art.url, base])
             self.db.execute("update versions set last_seen = first_seen where url = ? and version = ?",
                             [art.url, base])
             if current is history[-1]:
@@ -380,17 +331,6 @@ class Archive:
         self.db.execute("update articles set first_seen = min(first_seen, ?), last_changed = coalesce(?, last_changed) "
                         "where url = ?", [when, span.first_seen if latest else None, url])
         return "unchanged"
-
-    # The per-article writes are plain SQL: sqlite-utils' insert() and update() check the
-    # table and build the query on every call, which cost more than the write itself here.
-    # The column names are ours (ARTICLE_COLUMNS, the versions schema), never a page's.
-    def _execute_insert(self, table: str, fields: dict) -> None:
-        self.db.execute(f"insert into [{table}] ({', '.join(f'[{c}]' for c in fields)}) "
-                        f"values ({', '.join('?' * len(fields))})", list(fields.values()))
-
-    def _execute_update(self, table: str, fields: dict, key: str, value) -> None:
-        self.db.execute(f"update [{table}] set {', '.join(f'[{c}] = ?' for c in fields)} where [{key}] = ?",
-                        [*fields.values(), value])
 
     def _resolve_failures(self, fetched_url: str | None, url: str, when: str) -> None:
         """Failures recorded before `when` (a replayed old capture resolves no later failure)."""
@@ -471,10 +411,10 @@ class Archive:
         return decode_row(rows[0]) if rows else None
 
     def articles(self, include_removed: bool = False) -> Iterator[dict]:
-        """Every article's latest version, oldest first, JSON fields decoded, no raw HTML."""
-        cols = ", ".join(c for c in ARTICLE_COLUMNS if c != "raw_html")
+        """Every article's latest version, oldest first, JSON fields decoded: the exported columns
+        (no raw HTML)."""
         where = "" if include_removed else "where removed_at is null"
-        for row in self.db.query(f"select {cols} from articles {where} order by published, url"):
+        for row in self.db.query(f"{_SELECT_EXPORTED} {where} order by published, url"):
             yield decode_row(row)
 
     def raw_html(self, url: str) -> bytes | None:
@@ -494,13 +434,17 @@ def decode_row(row: dict) -> dict:
 
 
 def article_from_row(row: dict) -> Article:
-    """Rebuild an Article from an archive row (for exports)."""
-    return Article(
-        url=row["url"], area=row["area"], title=row.get("title"), description=row.get("description"),
-        published=row.get("published"), body=row.get("body") or "", generation=row.get("generation"),
-        cms_id=row.get("cms_id"), images=row.get("images") or [], found_by=row.get("found_by") or {},
-        missing=row.get("missing") or [], problems=row.get("problems") or [],
-    )
+    """Rebuild an Article from a decoded archive row (for exports): a null column is the Article's
+    default (status it derives itself)."""
+    return Article(**{name: row[name] for name in _ARTICLE_FIELDS if row.get(name) is not None})
+
+
+def _content(art: Article, digest: str) -> dict:
+    """The article's columns extraction fills, JSON-encoded where declared so, and its content hash."""
+    content = {name: json.dumps(getattr(art, name), ensure_ascii=False) if is_json else getattr(art, name)
+               for name, is_json in _EXTRACTED}
+    content["content_hash"] = digest
+    return content
 
 
 @dataclass(slots=True)

@@ -1,8 +1,8 @@
 """Exports of the archive: normalised records, JSON Lines or CSV.
 
 records: <out>/<area>/<sha1 of url>.md, exactly the reference record format.
-jsonl / csv: one file, <out>/articles.jsonl or <out>/articles.csv, every field
-of the latest version of each article (no raw HTML).
+jsonl / csv: one file, <out>/articles.jsonl or <out>/articles.csv, every exported
+column (schema.ARTICLES: all but the raw HTML) of the latest version of each article.
 
 Every name derived from the data stays inside <out>: an area that is not a
 plain name (`../x`, `/tmp`, a NUL) gets a folder name made safe (area_folder),
@@ -20,9 +20,10 @@ from pathlib import Path
 
 from .archive import Archive, article_from_row
 from .profiles import is_plain_name
+from .schema import ARTICLES
 
 FORMATS = ("records", "jsonl", "csv")
-_LIST_FIELDS = ("missing", "problems", "found_by", "images")
+_JSON_FIELDS = ARTICLES.names(json=True, exported=True)  # decoded by Archive.articles, encoded again for csv
 
 
 class UnsafePath(ValueError):
@@ -75,7 +76,7 @@ def export(archive: Archive, out: str | Path = "exports", fmt: str = "records",
             writer = None
             for row in rows:
                 row["record_date"] = article_from_row(row).meta().get("publish", {}).get("date")
-                for key in _LIST_FIELDS:
+                for key in _JSON_FIELDS:
                     row[key] = json.dumps(row.get(key), ensure_ascii=False)
                 if writer is None:
                     writer = csv.DictWriter(fh, fieldnames=list(row))

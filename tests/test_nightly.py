@@ -3,8 +3,6 @@ incremental runs, versions, tombstones, WARC rebuilds, kills and locks."""
 
 from __future__ import annotations
 
-import pytest
-
 import os
 import signal
 import sqlite3
@@ -13,8 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from herts_scraper import EXTRACTOR_VERSION
 from herts_scraper.archive import Archive
 from herts_scraper.demo import scrapy_crawl
 from herts_scraper.export import export
@@ -127,7 +127,7 @@ def test_rebuild_from_warc_alone_gives_the_same_records(tmp_path):
         export(a, tmp_path / "a", "records")
         export(b, tmp_path / "b", "records")
         assert b.db["versions"].count == a.db["versions"].count == 81
-        assert {r["extractor_version"] for r in b.db.query("select extractor_version from articles")} == {"1"}
+        assert {r["extractor_version"] for r in b.db.query("select extractor_version from articles")} == {EXTRACTOR_VERSION}
     files_a = {p.name: p.read_bytes() for p in (tmp_path / "a").rglob("*.md")}
     files_b = {p.name: p.read_bytes() for p in (tmp_path / "b").rglob("*.md")}
     assert len(files_a) == 80 and files_a == files_b
