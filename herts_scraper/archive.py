@@ -28,7 +28,7 @@ import sqlite3
 import zlib
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, fields as dataclass_fields
+from dataclasses import asdict, dataclass, fields as dataclass_fields
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
@@ -36,9 +36,7 @@ import sqlite_utils
 
 from . import schema
 from .record import Article
-from .schema import ARTICLES, RUN_COUNTS, VERSIONS
-
-DEFAULT_PATH = "archive/herts.db"
+from .schema import ARTICLES, VERSIONS, RunCounts
 
 _ARTICLE_COLUMNS = ARTICLES.names()
 _JSON_FIELDS = ARTICLES.names(json=True)
@@ -96,7 +94,7 @@ class Archive:
     archive reads so (0.1.0's schema is `initial`'s), and the crawl's read-only check of the
     file (commands/crawl.py) must not refuse an archive the crawl itself would bring up to date."""
 
-    def __init__(self, path: str | Path = DEFAULT_PATH, readonly: bool = False):
+    def __init__(self, path: str | Path, readonly: bool = False):
         self.path = Path(path)
         conn = self._connect_readonly() if readonly else self._connect()
         try:
@@ -179,11 +177,11 @@ class Archive:
             )
         return row.last_pk
 
-    def finish_run(self, run_id: int, status: str, counts: dict, message: str = "",
+    def finish_run(self, run_id: int, status: str, counts: RunCounts, message: str = "",
                    health: list[str] | None = None) -> None:
         started = self.db["crawl_runs"].get(run_id)["started"]
         duration = (dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(started)).total_seconds()
-        fields = {k: counts.get(k, 0) for k in RUN_COUNTS}
+        fields = asdict(counts)
         with self.db.atomic():
             self.db["crawl_runs"].update(
                 run_id,

@@ -8,7 +8,9 @@
     herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME] [--wait SECONDS]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
 
-The crawl itself is Scrapy's: `scrapy crawl news -a base_url=URL`.
+The crawl itself is Scrapy's: `scrapy crawl news -a base_url=URL`. Without --db or
+--profile, a command takes them from the project's Scrapy settings, as the crawl
+does (ARCHIVE_PATH, relative to the project folder; SITE_PROFILE).
 
 Errors are one line on stderr, `herts-scraper <command>: ...`, never a traceback:
 exit status 2 for a usage error (a bad argument, a missing file, an unknown
@@ -25,11 +27,14 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .archive import DEFAULT_PATH, Archive, ArchiveError, archive_problem
+from .archive import Archive, ArchiveError, archive_problem
+from .export import FORMATS
 from .profiles import ProfileError, load_profile
 from .report import EXIT_CODES
 
 EXIT_USAGE = 2
+EXPORTS = "exports"  # --out, in the current folder like any path given on the command line
+DB_HELP = "the archive (default: the setting ARCHIVE_PATH)"
 
 
 class CommandError(Exception):
@@ -38,6 +43,16 @@ class CommandError(Exception):
     def __init__(self, message: str, status: int = EXIT_USAGE):
         super().__init__(message)
         self.status = status
+
+
+def _settings():
+    """The project's Scrapy settings, for what the command line leaves out."""
+    from .project import project_settings  # here: Scrapy's import would slow every command
+
+    try:
+        return project_settings()
+    except ImportError as exc:  # the settings module that scrapy.cfg or SCRAPY_SETTINGS_MODULE names
+        raise CommandError(f"cannot import the project's Scrapy settings: {exc}") from None
 
 
 def _http_url(url: str) -> str:
@@ -55,7 +70,7 @@ def _cmd_extract(args) -> int:
     from .extract import RejectedPage, extract_article
 
     url = _http_url(args.url)
-    profile = load_profile(args.profile)
+    profile = load_profile(args.profile or _settings()["SITE_PROFILE"])
     try:
         html = Path(args.page).read_bytes() if args.page != "-" else sys.stdin.buffer.read()
     except OSError as exc:
@@ -155,7 +170,7 @@ def _cmd_reparse(args) -> int:
         load_profile(args.profile)  # a bad --profile is a usage error before any work
     folder = args.warc or warc_dir_for(args.db)
     try:
-        counts = reparse(folder, args.db, args.profile, wait=args.wait)
+        counts = reparse(folder, args.db, args.profile, wait=args.wait, default_profile=_settings()["SITE_PROFILE"])
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from None
     except ArchiveLocked as exc:
@@ -163,11 +178,11 @@ def _cmd_reparse(args) -> int:
                    if args.wait else
                    f"a crawl holds the archive {args.db} ({exc.holder}); try again later, or pass --wait SECONDS")
         raise CommandError(message, EXIT_CODES["locked"]) from None
-    rate = counts["captures"] / counts["seconds"] if counts["seconds"] else 0
-    print(f"reparsed {counts['captures']} captures from {folder} into {args.db} in {counts['seconds']} s "
-          f"({rate:.0f}/s): {counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged, "
-          f"{counts['inserted']} earlier versions inserted, {counts['not_modified']} not modified, "
-          f"{counts['removed']} removed, {counts['rejected']} rejected")
+    rate = counts.captures / counts.seconds if counts.seconds else 0
+    print(f"reparsed {counts.captures} captures from {folder} into {args.db} in {counts.seconds} s "
+          f"({rate:.0f}/s): {counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged, "
+          f"{counts.inserted} earlier versions inserted, {counts.not_modified} not modified, "
+          f"{counts.removed} removed, {counts.rejected} rejected")
     return 0
 
 
@@ -193,29 +208,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("page", help="the saved HTML file (- for standard input)")
     p.add_argument("--url", required=True, help="the URL the page was fetched from")
     p.add_argument("--format", choices=("record", "json"), default="record")
-    p.add_argument("--profile", default="hertfordshire", help="site profile name or YAML path")
+    p.add_argument("--profile", help="site profile name or YAML path (default: the setting SITE_PROFILE)")
     p.set_defaults(func=_cmd_extract)
 
-    p = sub.add_parser("export", help="write records, jsonl or csv from the archive")
-    p.add_argument("--db", default=DEFAULT_PATH)
-    p.add_argument("--out", default="exports")
-    p.add_argument("--format", choices=("records", "jsonl", "csv"), default="records")
+    p = sub.add_parser("export", help=f"write the archive out as {', '.join(FORMATS)}")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--out", default=EXPORTS)
+    p.add_argument("--format", choices=FORMATS, default="records")
     p.add_argument("--include-removed", action="store_true", help="also export removed articles")
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("status", help="summarise the archive and its last crawl runs")
-    p.add_argument("--db", default=DEFAULT_PATH)
+    p.add_argument("--db", help=DB_HELP)
     p.set_defaults(func=_cmd_status)
 
     p = sub.add_parser("history", help="the versions of one article, with a diff")
     p.add_argument("url", help="the article's canonical URL")
-    p.add_argument("--db", default=DEFAULT_PATH)
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--no-diff", action="store_true", help="list the versions only")
     p.set_defaults(func=_cmd_history)
 
     p = sub.add_parser("reparse", help="rebuild the archive from its WARC captures, without network")
     p.add_argument("--warc", help="folder of .warc.gz files (default: warc/ beside --db)")
-    p.add_argument("--db", default=DEFAULT_PATH, help="archive to write (an existing one or a new one)")
+    p.add_argument("--db", help="archive to write, an existing one or a new one (default: the setting ARCHIVE_PATH)")
     p.add_argument("--profile", help="site profile (default: the one each WARC file names)")
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="wait this long for a crawl holding the archive to finish (default: exit 75 at once)")
@@ -224,8 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="serve the replica, crawl it with `scrapy crawl news`, export")
     p.add_argument("--articles", type=int, default=300)
     p.add_argument("--generation", choices=("soh", "legacy"), default="soh")
-    p.add_argument("--db", default=DEFAULT_PATH)
-    p.add_argument("--out", default="exports")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--out", default=EXPORTS)
     p.set_defaults(func=_cmd_demo)
     return parser
 
@@ -236,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_replica(argv[1:])
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "db", "") is None:  # not given: the project's archive, whatever the current folder
+            from .project import archive_path
+
+            args.db = str(archive_path(_settings()))
         return args.func(args)
     except CommandError as exc:
         return _fail(args, str(exc), exc.status)
@@ -244,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveError as exc:
         return _fail(args, str(exc), 1)
     except sqlite3.DatabaseError as exc:  # damage found past the first pages, a full disk
-        return _fail(args, archive_problem(getattr(args, "db", DEFAULT_PATH), exc), 1)
+        return _fail(args, archive_problem(args.db, exc), 1)
 
 
 def _fail(args, message: str, status: int) -> int:

@@ -63,7 +63,7 @@ def scrapy_crawl(base_url: str, db: str, *args: str, log_file: str | None = None
     return subprocess.run(cmd, env=env, cwd=cwd).returncode
 
 
-def run_demo(articles: int = 300, db: str = "archive/herts.db", out: str = "exports", generation: str = "soh") -> int:
+def run_demo(articles: int, db: str | Path, out: str | Path, generation: str = "soh") -> int:
     db_path = Path(db).resolve()
     print(f"serving a {articles}-article replica of the site ({generation}) ...", flush=True)
     proc, base = start_replica(articles, generation)

@@ -1,4 +1,4 @@
-"""Exports of the archive: normalised records, JSON Lines or CSV.
+"""Exports of the archive: normalised records, JSON Lines or CSV (FORMATS, a registry).
 
 records: <out>/<area>/<sha1 of url>.md, exactly the reference record format.
 jsonl / csv: one file, <out>/articles.jsonl or <out>/articles.csv, every exported
@@ -16,14 +16,28 @@ import hashlib
 import json
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from .archive import Archive, article_from_row
 from .profiles import is_plain_name
 from .schema import ARTICLES
 
-FORMATS = ("records", "jsonl", "csv")
 _JSON_FIELDS = ARTICLES.names(json=True, exported=True)  # decoded by Archive.articles, encoded again for csv
+
+# name -> writer(rows of Archive.articles, out folder) -> {"articles", "written", "path"}; the CLI's
+# --format offers every name, so a new format is one registered function.
+Writer = Callable[[Iterable[dict], Path], dict]
+FORMATS: dict[str, Writer] = {}
+
+
+def export_format(name: str) -> Callable[[Writer], Writer]:
+    """Register the decorated function as the writer of export format `name`."""
+    def register(writer: Writer) -> Writer:
+        FORMATS[name] = writer
+        return writer
+    return register
 
 
 class UnsafePath(ValueError):
@@ -53,40 +67,16 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def export(archive: Archive, out: str | Path = "exports", fmt: str = "records",
-           include_removed: bool = False) -> dict:
+def export(archive: Archive, out: str | Path, fmt: str = "records", include_removed: bool = False) -> dict:
     """Write the export; returns {"articles": n, "written": files changed, "path": ...}."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = archive.articles(include_removed=include_removed)
-    if fmt == "records":
-        return _export_records(rows, out)
-    path = out / f"articles.{fmt}"
-    tmp = path.with_name(path.name + ".tmp")
-    n = 0
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        if fmt == "jsonl":
-            for row in rows:
-                row["record_date"] = article_from_row(row).meta().get("publish", {}).get("date")
-                fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
-                n += 1
-        else:
-            writer = None
-            for row in rows:
-                row["record_date"] = article_from_row(row).meta().get("publish", {}).get("date")
-                for key in _JSON_FIELDS:
-                    row[key] = json.dumps(row.get(key), ensure_ascii=False)
-                if writer is None:
-                    writer = csv.DictWriter(fh, fieldnames=list(row))
-                    writer.writeheader()
-                writer.writerow(row)
-                n += 1
-    os.replace(tmp, path)
-    return {"articles": n, "written": 1, "path": str(path)}
+    return FORMATS[fmt](archive.articles(include_removed=include_removed), out)
 
 
+@export_format("records")
 def _export_records(rows, out: Path) -> dict:
     n = written = 0
     real_out = out.resolve()
@@ -103,3 +93,41 @@ def _export_records(rows, out: Path) -> dict:
         written += _write_if_changed(folder / article.record_name(), article.to_record().encode("utf-8"))
         n += 1
     return {"articles": n, "written": written, "path": str(out)}
+
+
+@contextmanager
+def _file_in_place(path: Path):
+    """The file to write, renamed into place once whole: a reader never sees half an export."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        yield fh
+    os.replace(tmp, path)
+
+
+def _with_record_date(rows: Iterable[dict]) -> Iterator[dict]:
+    for row in rows:
+        row["record_date"] = article_from_row(row).meta().get("publish", {}).get("date")
+        yield row
+
+
+@export_format("jsonl")
+def _export_jsonl(rows, out: Path) -> dict:
+    path, n = out / "articles.jsonl", 0
+    with _file_in_place(path) as fh:
+        for n, row in enumerate(_with_record_date(rows), 1):
+            fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+    return {"articles": n, "written": 1, "path": str(path)}
+
+
+@export_format("csv")
+def _export_csv(rows, out: Path) -> dict:
+    path, n, writer = out / "articles.csv", 0, None
+    with _file_in_place(path) as fh:
+        for n, row in enumerate(_with_record_date(rows), 1):
+            for key in _JSON_FIELDS:
+                row[key] = json.dumps(row.get(key), ensure_ascii=False)
+            if writer is None:  # the columns are the first row's
+                writer = csv.DictWriter(fh, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow(row)
+    return {"articles": n, "written": 1, "path": str(path)}

@@ -15,11 +15,13 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from .project import archive_path
+
 
 class RotatingLogFile:
     def __init__(self, crawler):
         settings = crawler.settings
-        folder = Path(settings.get("LOG_DIR") or Path(settings.get("ARCHIVE_PATH")).parent / "logs")
+        folder = Path(settings.get("LOG_DIR") or archive_path(settings).parent / "logs")
         folder.mkdir(parents=True, exist_ok=True)
         self.handler = _QuietRotatingFileHandler(
             folder / "crawl.log", maxBytes=settings.getint("LOG_ROTATE_BYTES", 10_000_000),

@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -28,6 +29,7 @@ from .archive import Archive, Capture
 from .extract import RejectedPage, extract_article
 from .lock import lock_archive
 from .profiles import load_profile
+from .schema import RunCounts
 
 logger = logging.getLogger(__name__)
 BATCH = 200
@@ -56,40 +58,51 @@ def iter_responses(folder: Path):
             logger.warning("%s: stopped reading at a damaged record (%s)", path.name, exc)
 
 
-def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None = None, wait: float = 0) -> dict:
-    """Replay the WARC folder into db_path; `wait`: seconds to wait for a crawl holding the archive."""
+@dataclass
+class ReparseCounts(RunCounts):
+    """A run's counts, and what only a replay counts."""
+
+    captures: int = 0  # response records read
+    articles: int = 0  # article pages extracted
+    inserted: int = 0  # captures the archive never saw, put inside an article's history
+    seconds: float = 0.0
+
+
+def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None = None, wait: float = 0, *,
+            default_profile: str) -> ReparseCounts:
+    """Replay the WARC folder into db_path; `wait`: seconds to wait for a crawl holding the archive.
+    profile_name: the profile for every capture; else the one each WARC file names, else default_profile."""
     folder = Path(warc_dir)
     if not folder.is_dir():
         raise FileNotFoundError(f"no WARC folder at {folder}")
-    counts = {"captures": 0, "articles": 0, "new": 0, "changed": 0, "unchanged": 0, "inserted": 0, "partial": 0,
-              "not_modified": 0, "removed": 0, "rejected": 0, "skipped": 0}
+    counts = ReparseCounts()
     lock = lock_archive(db_path, wait)
     try:
-        _replay_folder(folder, db_path, profile_name, counts)
+        _replay_folder(folder, db_path, profile_name, default_profile, counts)
     finally:
         lock.release()
     return counts
 
 
-def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, counts: dict) -> None:
+def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, default_profile: str,
+                   counts: ReparseCounts) -> None:
     started = time.perf_counter()
     buffer: list[Capture] = []
     with Archive(db_path) as archive:
         def flush():
             if buffer:
-                for key, n in archive.replay_many(buffer).items():
-                    counts[key] += n
+                counts.add(archive.replay_many(buffer))
                 buffer.clear()
 
         for path, info, record in iter_responses(folder):
-            counts["captures"] += 1
-            profile = load_profile(profile_name or info.get("profile") or "hertfordshire")
+            counts.captures += 1
+            profile = load_profile(profile_name or info.get("profile") or default_profile)
             base_url = info.get("base_url")
             url = record.rec_headers.get_header("WARC-Target-URI")
             when = _iso(record.rec_headers.get_header("WARC-Date"))
             status = int(record.http_headers.get_statuscode() or 0)
             if not profile.is_article_url(url):
-                counts["skipped"] += 1
+                counts.skipped += 1
                 continue
             if status == 200:
                 body = record.content_stream().read()
@@ -97,9 +110,9 @@ def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, 
                 try:
                     article = extract_article(body, url, profile, base_url=base_url, encoding=content_type)
                 except RejectedPage:
-                    counts["rejected"] += 1
+                    counts.rejected += 1
                     continue
-                counts["articles"] += 1
+                counts.articles += 1
                 buffer.append(Capture(article, body, fetched_url=url, http_status=200,
                                       etag=record.http_headers.get_header("ETag"),
                                       last_modified=record.http_headers.get_header("Last-Modified"),
@@ -110,10 +123,10 @@ def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, 
                 flush()  # keep time order: a 304 or a removal follows the captures before it
                 canonical = profile.on_origin(url, base_url)
                 if status == 304:
-                    counts["not_modified"] += archive.touch(canonical, when)
+                    counts.not_modified += archive.touch(canonical, when)
                 else:
-                    counts["removed"] += archive.mark_removed(canonical, when)
+                    counts.removed += archive.mark_removed(canonical, when)
             else:
-                counts["skipped"] += 1
+                counts.skipped += 1
         flush()
-    counts["seconds"] = round(time.perf_counter() - started, 3)
+    counts.seconds = round(time.perf_counter() - started, 3)

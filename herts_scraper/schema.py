@@ -20,7 +20,7 @@ schema_version is the number of the last migration, as 0.1.0 wrote it (1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import sqlite_utils
 
@@ -100,6 +100,34 @@ VERSIONS = Table("versions", pk="id", indexes=(Index(("url", "version"), unique=
     Column("run_id", int),
 ))
 
+@dataclass
+class RunCounts:
+    """A run's counts, one vocabulary for the archive writer, the run's row and reparse:
+    each field is a column of crawl_runs, in this order."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    not_modified: int = 0  # a 304 to a conditional request
+    removed: int = 0
+    partial: int = 0
+    rejected: int = 0  # pages extraction refused
+    failed: int = 0  # pages that could not be fetched (recorded in failures, retried first next run)
+    skipped: int = 0  # older than `since`, or refused on purpose (robots.txt, URL too long)
+    requests: int = 0
+    bytes: int = 0
+
+    def add(self, outcomes: dict[str, int]) -> None:
+        """Add {field: n} (what Archive.store_many returns)."""
+        for name, n in outcomes.items():
+            setattr(self, name, getattr(self, name) + n)
+
+    @property
+    def stored(self) -> int:
+        """Articles the run found on the site, changed or not."""
+        return self.new + self.changed + self.unchanged + self.not_modified
+
+
 CRAWL_RUNS = Table("crawl_runs", pk="id", columns=(
     Column("id", int),
     Column("started"),
@@ -108,9 +136,7 @@ CRAWL_RUNS = Table("crawl_runs", pk="id", columns=(
     Column("spider"),
     Column("base_url"),
     Column("args"),
-    *(Column(name, int, count=True) for name in (
-        "new", "changed", "unchanged", "not_modified", "removed", "partial", "rejected", "failed",
-        "skipped", "requests", "bytes")),
+    *(Column(f.name, int, count=True) for f in fields(RunCounts)),
     Column("duration_s", float),
     Column("mode"),
     Column("health"),

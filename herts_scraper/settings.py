@@ -68,6 +68,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "herts_scraper.logs.RotatingLogFile": 0,
+    "herts_scraper.crawl_run.ArchiveRun": 0,  # the run's bookkeeping: lock, state, writer, status, report
 }
 
 # herts-scraper's own settings (override with -s NAME=value)

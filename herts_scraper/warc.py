@@ -25,6 +25,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from . import __version__
+from .project import archive_path
 from .report import DISK_FULL, is_disk_full
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ class WarcCaptureMiddleware:
     def __init__(self, crawler):
         settings = crawler.settings
         self.crawler = crawler
-        self.folder = settings.get("WARC_DIR") or warc_dir_for(settings.get("ARCHIVE_PATH"))
+        self.folder = settings.get("WARC_DIR") or warc_dir_for(archive_path(settings))
         self.max_bytes = settings.getint("WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
         self.files: WarcFiles | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from . import EXTRACTOR_VERSION
 from .archive import Archive, Capture
+from .schema import RunCounts
 from .extract import RejectedPage, extract_article
 from .health import HealthConfig, RunHealth
 from .items import FetchedPage, NotModified, PageFailure
@@ -45,8 +46,6 @@ logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 2.0
 PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size: room for ~30 pages before the crawl waits
-COUNT_KEYS = ("new", "changed", "unchanged", "not_modified", "removed", "partial", "rejected", "failed",
-              "refused", "skipped_since")
 
 
 @dataclass
@@ -64,7 +63,7 @@ class WriterConfig:
 
 @dataclass
 class WriterSummary:
-    counts: dict = field(default_factory=dict)
+    counts: RunCounts = field(default_factory=RunCounts)
     health: RunHealth = field(default_factory=RunHealth)
     items: int = 0
     cpu_s: float | None = None  # the worker process's own CPU time and peak RSS
@@ -90,7 +89,7 @@ class ArchiveWriter:
         self.archive = Archive(config.archive_path)
         self.health = RunHealth.for_run(HealthConfig(self.profile.furniture_phrases, config.max_missing_share,
                                                      check_dates=not config.since))
-        self.counts = dict.fromkeys(COUNT_KEYS, 0)
+        self.counts = RunCounts()
         self.items = 0
         self.buffer: list[Capture] = []
         self.last_flush = time.monotonic()
@@ -102,7 +101,7 @@ class ArchiveWriter:
             return
         self.flush()  # keep the order: a 304 or a 404 may concern an article still in the batch
         if isinstance(item, NotModified):
-            self.counts["not_modified"] += 1
+            self.counts.not_modified += 1
             self.archive.touch(item.url, run_id=self.config.run_id)
         elif isinstance(item, PageFailure):
             self._failure(item)
@@ -121,7 +120,7 @@ class ArchiveWriter:
             return self._failure(PageFailure(page.url, "error", f"{type(exc).__name__}: {exc}", page.http_status))
         since = self.config.since
         if since and article.published and article.published[:10] < since:
-            self.counts["skipped_since"] += 1
+            self.counts.skipped += 1
             return
         self.health.check(article)
         self.buffer.append(Capture(article, page.body, fetched_url=page.url, http_status=page.http_status,
@@ -133,15 +132,19 @@ class ArchiveWriter:
     def _failure(self, item: PageFailure) -> None:
         if item.kind == "gone" and item.canonical and self.archive.has(item.canonical):
             # An archived article answers 404/410: a tombstone, never a deletion.
-            self.counts["removed"] += self.archive.mark_removed(item.canonical)
+            self.counts.removed += self.archive.mark_removed(item.canonical)
             return
-        self.counts[item.kind if item.kind in ("rejected", "refused") else "failed"] += 1
+        if item.kind == "rejected":
+            self.counts.rejected += 1
+        elif item.kind == "refused":  # not fetched on purpose: a skip, not a failure
+            self.counts.skipped += 1
+        else:
+            self.counts.failed += 1
         self.archive.record_failure(item.url, item.kind, item.reason, item.http_status, self.config.run_id)
 
     def flush(self) -> None:
         if self.buffer:
-            for key, n in self.archive.store_many(self.buffer, self.config.run_id).items():
-                self.counts[key] += n
+            self.counts.add(self.archive.store_many(self.buffer, self.config.run_id))
             self.buffer = []
         self.last_flush = time.monotonic()
 
@@ -149,7 +152,7 @@ class ArchiveWriter:
         """Store what is buffered, close the archive, say what was done."""
         self.flush()
         self.archive.close()
-        return WriterSummary(dict(self.counts), self.health, self.items)
+        return WriterSummary(self.counts, self.health, self.items)
 
 
 class WorkerArchiveWriter:

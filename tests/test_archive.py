@@ -8,6 +8,7 @@ import time
 
 from herts_scraper.archive import Archive, Capture
 from herts_scraper.record import Article
+from herts_scraper.schema import RunCounts
 
 
 def art(n, body="Body text.\n", **kw):
@@ -60,7 +61,7 @@ def test_failures_are_kept_and_resolved_by_a_later_success(db_path):
 def test_runs(db_path):
     with Archive(db_path) as a:
         run = a.start_run("news", "http://127.0.0.1:1", {"since": "2021-01-01"})
-        a.finish_run(run, "ok", {"new": 3, "requests": 10})
+        a.finish_run(run, "ok", RunCounts(new=3, requests=10))
         (row,) = a.runs()
         assert row["status"] == "ok" and row["new"] == 3 and row["requests"] == 10
         assert row["finished"] >= row["started"] and row["duration_s"] >= 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,8 +10,12 @@ import urllib.request
 
 import pytest
 
+from herts_scraper.cli import build_parser, main
 from herts_scraper.demo import start_replica
+from herts_scraper.export import FORMATS, export_format
 from herts_scraper.record import parse_record, redumps_identically
+
+from tests.test_archive_hostile import small_archive
 
 
 def cli(*args, cwd=None):
@@ -55,6 +60,33 @@ def test_export_and_status_without_an_archive_say_so(tmp_path):
     result = cli("export", "--db", str(tmp_path / "none.db"))
     assert result.returncode == 2 and "no archive" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+
+def export_format_choices() -> list[str]:
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return list(next(a for a in commands.choices["export"]._actions if a.dest == "format").choices)
+
+
+def test_export_offers_every_registered_format(tmp_path, capsys):
+    assert export_format_choices() == list(FORMATS) == ["records", "jsonl", "csv"]
+
+    @export_format("titles")
+    def titles(rows, out):
+        path = out / "titles.txt"
+        lines = [f"{row['title']}\n" for row in rows]
+        path.write_text("".join(lines))
+        return {"articles": len(lines), "written": 1, "path": str(path)}
+
+    db = small_archive(tmp_path / "herts.db", articles=3)
+    try:
+        assert "titles" in export_format_choices()
+        assert main(["export", "--db", str(db), "--out", str(tmp_path / "out"), "--format", "titles"]) == 0
+    finally:
+        del FORMATS["titles"]
+    assert (tmp_path / "out" / "titles.txt").read_text() == "Title\n" * 3
+    assert "exported 3 articles" in capsys.readouterr().out
+    assert "titles" not in export_format_choices()
 
 
 @pytest.mark.slow

@@ -64,6 +64,15 @@ def test_export_to_a_file(tmp_path):
     fails(cli("export", "--db", str(db), "--out", str(out)), "export", 2, "is a file")
 
 
+def test_an_unimportable_settings_module_is_a_usage_error(tmp_path):
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "no_such_settings"}
+    for command in (["status"], ["export", "--out", str(tmp_path / "out")]):
+        result = subprocess.run([sys.executable, "-m", "herts_scraper", *command], capture_output=True, text=True,
+                                env=env)
+        fails(result, command[0], 2, "Scrapy settings", "no_such_settings")
+    assert not (tmp_path / "out").exists()
+
+
 def test_extract_with_an_invalid_url(tmp_path):
     page = tmp_path / "page.html"
     page.write_text("<html><body><h1>Title</h1></body></html>")

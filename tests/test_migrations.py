@@ -181,7 +181,7 @@ def test_an_archive_of_0_1_0_is_brought_up_to_date(tmp_path):
         counts = archive.store_many([Capture(robbery, b"<html></html>"), Capture(again, b"<html></html>"),
                                      Capture(PARTIAL, b"<html></html>")], run)
         assert (counts["new"], counts["changed"], counts["unchanged"]) == (1, 1, 1)
-        archive.finish_run(run, "ok", counts)
+        archive.finish_run(run, "ok", schema.RunCounts(**counts))
         assert [v["version"] for v in archive.versions(EDITED.url)] == [1, 2, 3]
         assert archive.article(PARTIAL.url)["removed_at"] is None  # seen again after its removal
         assert [hit["url"] for hit in archive.db["articles"].search("theft")] == [EDITED.url]

@@ -5,6 +5,8 @@ import pytest
 from scrapy.crawler import Crawler
 from scrapy.utils.project import get_project_settings
 
+from herts_scraper.archive import Archive
+from herts_scraper.crawl_run import ArchiveState
 from herts_scraper.spiders.news import NewsSpider
 
 
@@ -17,7 +19,8 @@ def archive_in_tmp(monkeypatch, tmp_path):
 def make(monkeypatch, **kwargs):
     crawler = Crawler(NewsSpider, get_project_settings())
     spider = NewsSpider.from_crawler(crawler, **kwargs)
-    spider.lock.release()
+    with Archive(crawler.settings.get("ARCHIVE_PATH")) as archive:
+        spider.use_archive(ArchiveState.load(archive))  # as crawl_run.ArchiveRun does when the spider opens
     return crawler.settings, spider
 
 

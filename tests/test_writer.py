@@ -56,10 +56,10 @@ def test_the_writer_extracts_filters_and_stores_in_order(tmp_path):
     summary = writer.finish()
     kept = [i for i in range(40) if site.expected_article(i).published[:10] >= since]
     assert 0 < len(kept) < 40
-    assert summary.counts["new"] == len(kept)
-    assert summary.counts["skipped_since"] == 40 - len(kept)
-    assert summary.counts["rejected"] == 1 and summary.counts["failed"] == 1  # the 404 of an unknown page
-    assert summary.counts["not_modified"] == 1 and summary.counts["removed"] == 1
+    assert summary.counts.new == len(kept)
+    assert summary.counts.skipped == 40 - len(kept)
+    assert summary.counts.rejected == 1 and summary.counts.failed == 1  # the 404 of an unknown page
+    assert summary.counts.not_modified == 1 and summary.counts.removed == 1
     assert summary.health.articles == len(kept) and not summary.health.problems()
     with Archive(db) as archive:
         assert archive.count() == len(kept)

@@ -6,13 +6,14 @@ and an immediate refusal when another crawl is writing to the same archive."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
 from ..archive import Archive, ArchiveError
 from ..config import UsageError, check_settings
+from ..crawl_run import RUN_STATUS_STAT
 from ..lock import ArchiveLocked, lock_archive
+from ..project import archive_path
 from ..report import EXIT_CODES, exit_code
 from ..spiders.news import CrawlArguments, NewsSpider
 
@@ -29,8 +30,8 @@ class Command(ScrapyCrawl):
             except UsageError as exc:
                 print(f"herts-scraper: {exc}", file=sys.stderr)
                 sys.exit(EXIT_CODES["usage"])
-        db = self.settings.get("ARCHIVE_PATH")
-        if db and Path(db).exists():
+        db = archive_path(self.settings)
+        if db.exists():
             try:
                 Archive(db, readonly=True).close()  # a damaged or foreign file: say so now, untouched
             except ArchiveError as exc:
@@ -38,7 +39,7 @@ class Command(ScrapyCrawl):
                 sys.exit(EXIT_CODES["failed"])
 
     def run(self, args, opts):
-        db = self.settings.get("ARCHIVE_PATH")
+        db = archive_path(self.settings)
         try:
             lock = lock_archive(db)
         except ArchiveLocked as exc:
@@ -56,9 +57,8 @@ class Command(ScrapyCrawl):
             lock.release()
         if self.exitcode:
             return
-        spider = self._crawlers[0].spider if self._crawlers else None
-        status = getattr(spider, "run_status", None)
-        self.exitcode = exit_code(status)
+        stats = self._crawlers[0].stats if self._crawlers else None
+        self.exitcode = exit_code(stats.get_value(RUN_STATUS_STAT) if stats else None)
 
     def _create_crawler(self, spname):
         crawler = super()._create_crawler(spname)

@@ -19,7 +19,6 @@ from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 
 PROFILE_DIR = Path(__file__).parent
-DEFAULT_PROFILE = "hertfordshire"
 _ADDITIVE_LISTS = {"furniture_phrases"}
 _translator = HTMLTranslator()
 
@@ -234,7 +233,7 @@ def _generation(name: str, raw: dict, force_slug: str) -> Generation:
 
 
 @lru_cache(maxsize=None)
-def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
+def load_profile(name_or_path: str) -> Profile:
     """Load and compile a profile by name (`hertfordshire`) or by YAML path."""
     path = _resolve_path(name_or_path)
     raw = _load_raw(path)

@@ -44,12 +44,12 @@ from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreReq
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeoutError
 
-from ..archive import Archive, now_iso
+from ..archive import now_iso
 from ..config import UsageError
+from ..crawl_run import ArchiveState
 from ..discovery import clean_url, iter_sitemap, parse_feed, parse_listing, parse_teaser_date, rebase
 from ..extract.dates import parse_http_date
 from ..items import FetchedPage, NotModified, PageFailure
-from ..lock import lock_archive
 from ..profiles import Profile, load_profile
 from ..site_boundary import OffsiteRefused, origin_key
 
@@ -80,7 +80,7 @@ class CrawlArguments:
     stop_after: int = DEFAULT_STOP_AFTER
 
     @classmethod
-    def parse(cls, kwargs: dict, default_profile: str | None = None) -> "CrawlArguments":
+    def parse(cls, kwargs: dict, default_profile: str) -> "CrawlArguments":
         """Raises UsageError (one line) for an unknown name or a bad value. Names starting
         with "_" are left alone (scrapyd passes `_job`)."""
         unknown = sorted(k for k in kwargs if k not in ARGUMENTS and not k.startswith("_"))
@@ -96,7 +96,7 @@ class CrawlArguments:
         except ValueError:
             raise UsageError(f"since must be a date as YYYY-MM-DD, not {since!r}") from None
         try:
-            profile = load_profile(kwargs.get("profile") or default_profile or "hertfordshire")
+            profile = load_profile(kwargs.get("profile") or default_profile)
         except ValueError as exc:  # ProfileError: missing or malformed
             raise UsageError(str(exc)) from None
         base = (kwargs.get("base_url") or profile.origin).strip().rstrip("/")
@@ -193,15 +193,9 @@ class NewsSpider(scrapy.Spider):
             for name, value in (("DOWNLOAD_DELAY", 0), ("AUTOTHROTTLE_ENABLED", False),
                                 ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("DOWNLOAD_TIMEOUT", 5)):
                 settings.set(name, value, priority="spider")
-        spider.lock = lock_archive(settings.get("ARCHIVE_PATH"))
-        # After every spider_closed handler: the pipeline still writes the run's last batch then.
-        crawler.signals.connect(spider._release_lock, signal=signals.engine_stopped)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
-        spider._load_state(settings.get("ARCHIVE_PATH"))
+        spider._apply_state(ArchiveState())  # an empty archive until crawl_run.ArchiveRun gives the real one
         return spider
-
-    def _release_lock(self):
-        self.lock.release()
 
     # -- the frontier: discovered URLs become requests a step at a time ---------------------
     def _on_idle(self, spider):
@@ -270,27 +264,24 @@ class NewsSpider(scrapy.Spider):
         self.requests_made += 1
         return True
 
-    def _load_state(self, db_path) -> None:
-        """What the archive already holds decides the mode and what to fetch."""
-        with Archive(db_path) as archive:
-            archive.close_dead_runs()
-            self.known = archive.known()
-            last_sweep = archive.get_meta("last_full_sweep")
-            runs = archive.runs()
-            # A killed, interrupted or failed run may have left holes anywhere: sweep it all.
-            previous_ok = not runs or runs[-1]["status"] in ("ok", "incomplete", "unhealthy")
-            self.missing_start_pages = set(json.loads(archive.get_meta("missing_start_pages") or "[]"))
-            # Pages refused on purpose (robots.txt, too long) and gone ones are not retried.
-            self.retry_urls = [f["url"] for f in archive.unresolved_failures() if f["kind"] not in ("gone", "refused")]
+    def use_archive(self, state: ArchiveState) -> None:
+        """What the archive already holds decides the mode and what to fetch
+        (crawl_run.ArchiveRun calls this when the spider opens, before start())."""
+        self._apply_state(state)
+        self.logger.info("%s crawl of %s: the archive holds %d articles, %d pages to retry",
+                         self.mode, self.base_url, len(self.known), len(self.retry_urls))
+
+    def _apply_state(self, state: ArchiveState) -> None:
+        self.known = state.known
+        self.retry_urls = state.retry_urls
+        self.missing_start_pages = state.missing_start_pages
         if self.mode_arg:
             self.mode = self.mode_arg
-        elif self.known and last_sweep and previous_ok:
+        elif self.known and state.last_full_sweep and state.previous_ok:
             self.mode = "incremental"
         else:
             self.mode = "full"  # first crawl, no complete sweep yet, or resuming after an interrupted run
         self.limited = bool(self.max_pages or self.since)
-        self.logger.info("%s crawl of %s: the archive holds %d articles, %d pages to retry",
-                         self.mode, self.base_url, len(self.known), len(self.retry_urls))
 
     # -- start ----------------------------------------------------------------
     async def start(self):
