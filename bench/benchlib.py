@@ -131,7 +131,7 @@ def site_paths(base: str, profile_name: str = "hertfordshire") -> dict[str, list
     """Every path a full crawl of the replica at base fetches: start pages,
     listing pagination (walked with the project's own listing parser),
     article pages from the sitemap. Paths, so other ports can reuse them."""
-    from herts_scraper.discovery import parse_listing, parse_sitemap
+    from herts_scraper.extract.discovery import parse_listing, parse_sitemap
     from herts_scraper.profiles import load_profile
 
     profile = load_profile(profile_name)

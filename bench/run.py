@@ -379,7 +379,7 @@ class Bench:
     def section_listing(self) -> None:
         """parse_listing on one container of N teasers, each with its date beside it (the worst
         case of the teaser-date lookup): the time must grow linearly with N."""
-        from herts_scraper.discovery import parse_listing
+        from herts_scraper.extract.discovery import parse_listing
         from herts_scraper.profiles import load_profile
 
         profile = load_profile("hertfordshire")

@@ -27,10 +27,10 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .archive import Archive, ArchiveError, archive_problem
-from .export import FORMATS
-from .profiles import ProfileError, load_profile
-from .report import EXIT_CODES
+from herts_scraper.archive.store import Archive, ArchiveError, archive_problem
+from herts_scraper.archive.export import FORMATS
+from herts_scraper.profiles import ProfileError, load_profile
+from herts_scraper.archive.report import EXIT_CODES
 
 EXIT_USAGE = 2
 EXPORTS = "exports"  # --out, in the current folder like any path given on the command line
@@ -47,7 +47,7 @@ class CommandError(Exception):
 
 def _settings():
     """The project's Scrapy settings, for what the command line leaves out."""
-    from .project import project_settings  # here: Scrapy's import would slow every command
+    from herts_scraper.project import project_settings  # here: Scrapy's import would slow every command
 
     try:
         return project_settings()
@@ -67,7 +67,7 @@ def _http_url(url: str) -> str:
 
 
 def _cmd_extract(args) -> int:
-    from .extract import RejectedPage, extract_article
+    from herts_scraper.extract import RejectedPage, extract_article
 
     url = _http_url(args.url)
     profile = load_profile(args.profile or _settings()["SITE_PROFILE"])
@@ -103,7 +103,7 @@ def _open_archive(path: str):
 
 
 def _cmd_export(args) -> int:
-    from .export import UnsafePath, export
+    from herts_scraper.archive.export import UnsafePath, export
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise CommandError(f"--out {args.out} is a file; give a folder")
@@ -134,7 +134,7 @@ def _cmd_status(args) -> int:
 
 
 def _version_record(v: dict, area: str) -> str:
-    from .record import record_meta, render_record
+    from herts_scraper.record import record_meta, render_record
 
     return render_record(record_meta(v["url"], area, v["title"], v["description"], v["published"]), v["body"] or "")
 
@@ -161,9 +161,9 @@ def _cmd_history(args) -> int:
 
 
 def _cmd_reparse(args) -> int:
-    from .lock import ArchiveLocked
-    from .reparse import reparse
-    from .warc import warc_dir_for
+    from herts_scraper.archive.lock import ArchiveLocked
+    from herts_scraper.archive.reparse import reparse
+    from herts_scraper.crawl.warc import warc_dir_for
 
     _check_db_path(args.db)
     if args.profile:
@@ -187,13 +187,13 @@ def _cmd_reparse(args) -> int:
 
 
 def _cmd_replica(argv: list[str]) -> int:
-    from .replica.server import main as replica_main
+    from herts_scraper.replica.server import main as replica_main
 
     return replica_main(argv)
 
 
 def _cmd_demo(args) -> int:
-    from .demo import run_demo
+    from herts_scraper.demo import run_demo
 
     return run_demo(articles=args.articles, db=args.db, out=args.out, generation=args.generation)
 
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if getattr(args, "db", "") is None:  # not given: the project's archive, whatever the current folder
-            from .project import archive_path
+            from herts_scraper.project import archive_path
 
             args.db = str(archive_path(_settings()))
         return args.func(args)

@@ -14,10 +14,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .archive import Archive
-from .export import export
-from .report import EXIT_CODES
-from .warc import warc_dir_for
+from herts_scraper.archive.store import Archive
+from herts_scraper.archive.export import export
+from herts_scraper.archive.report import EXIT_CODES
+from herts_scraper.crawl.warc import warc_dir_for
 
 
 def free_port() -> int:

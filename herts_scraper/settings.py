@@ -9,8 +9,8 @@ base_url is a loopback address (the replica).
 from herts_scraper import __version__
 
 BOT_NAME = "herts_scraper"
-SPIDER_MODULES = ["herts_scraper.spiders"]
-NEWSPIDER_MODULE = "herts_scraper.spiders"
+SPIDER_MODULES = ["herts_scraper.crawl.spider"]
+NEWSPIDER_MODULE = "herts_scraper.crawl"
 
 PROJECT_URL = "https://github.com/herts-scraper/herts-scraper"
 USER_AGENT = f"herts-scraper/{__version__} (+{PROJECT_URL}; news archive bot)"
@@ -55,20 +55,20 @@ LOG_LEVEL = "INFO"
 COMMANDS_MODULE = "herts_scraper.commands"  # `scrapy crawl` with exit codes that say what happened
 
 ITEM_PIPELINES = {
-    "herts_scraper.pipelines.ArchivePipeline": 300,
+    "herts_scraper.crawl.pipeline.ArchivePipeline": 300,
 }
 DOWNLOADER_MIDDLEWARES = {
     # first of all: no request (link, redirect, refresh, retry, robots.txt) leaves the site
-    "herts_scraper.site_boundary.SiteBoundaryMiddleware": 50,
+    "herts_scraper.crawl.boundary.SiteBoundaryMiddleware": 50,
     # Scrapy's retries, waiting as long as a 429/503's Retry-After asks
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "herts_scraper.retry.RetryAfterMiddleware": 550,
+    "herts_scraper.crawl.retry.RetryAfterMiddleware": 550,
     # next to the downloader: every raw request and response, redirects and errors included
-    "herts_scraper.warc.WarcCaptureMiddleware": 950,
+    "herts_scraper.crawl.warc.WarcCaptureMiddleware": 950,
 }
 EXTENSIONS = {
-    "herts_scraper.logs.RotatingLogFile": 0,
-    "herts_scraper.crawl_run.ArchiveRun": 0,  # the run's bookkeeping: lock, state, writer, status, report
+    "herts_scraper.crawl.logs.RotatingLogFile": 0,
+    "herts_scraper.crawl.run.ArchiveRun": 0,  # the run's bookkeeping: lock, state, writer, status, report
 }
 
 # herts-scraper's own settings (override with -s NAME=value)

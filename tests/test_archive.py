@@ -6,9 +6,9 @@ import sys
 import textwrap
 import time
 
-from herts_scraper.archive import Archive, Capture
+from herts_scraper.archive.store import Archive, Capture
 from herts_scraper.record import Article
-from herts_scraper.schema import RunCounts
+from herts_scraper.archive.schema import RunCounts
 
 
 def art(n, body="Body text.\n", **kw):
@@ -69,7 +69,7 @@ def test_runs(db_path):
 
 WRITER = textwrap.dedent("""
     import sys
-    from herts_scraper.archive import Archive, Capture
+    from herts_scraper.archive.store import Archive, Capture
     from herts_scraper.record import Article
     a = Archive(sys.argv[1])
     i = 0

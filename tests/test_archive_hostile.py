@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from herts_scraper.archive import Archive, ArchiveError, Capture
+from herts_scraper.archive.store import Archive, ArchiveError, Capture
 from herts_scraper.demo import scrapy_crawl
-from herts_scraper.export import UnsafePath, area_folder, export
-from herts_scraper.lock import ArchiveLocked, lock_archive, lock_path
+from herts_scraper.archive.export import UnsafePath, area_folder, export
+from herts_scraper.archive.lock import ArchiveLocked, lock_archive, lock_path
 from herts_scraper.record import Article
 from herts_scraper.replica.generator import generate_article
 from herts_scraper.replica.server import ReplicaServer
@@ -155,7 +155,7 @@ def test_reparse_into_the_crawls_own_archive_adds_nothing(tmp_path):
 
 # -- one archive, one lock, however it is reached ---------------------------------------
 
-HOLD = ("import sys, time; from herts_scraper.lock import lock_archive; lock_archive(sys.argv[1]); "
+HOLD = ("import sys, time; from herts_scraper.archive.lock import lock_archive; lock_archive(sys.argv[1]); "
         "print('held', flush=True); time.sleep(60)")
 
 

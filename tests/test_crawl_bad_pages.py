@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from herts_scraper.archive import Archive
+from herts_scraper.archive.store import Archive
 from herts_scraper.demo import scrapy_crawl
 
 pytestmark = pytest.mark.slow  # real crawls: `make test-fast` leaves them out

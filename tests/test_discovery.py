@@ -1,4 +1,4 @@
-from herts_scraper.discovery import parse_feed, parse_listing, parse_sitemap, parse_teaser_date, rebase
+from herts_scraper.extract.discovery import parse_feed, parse_listing, parse_sitemap, parse_teaser_date, rebase
 from herts_scraper.profiles import load_profile
 
 PROFILE = load_profile("hertfordshire")

@@ -1,4 +1,4 @@
-from herts_scraper.health import HEALTH_CHECKS, HealthConfig, RunHealth
+from herts_scraper.archive.health import HEALTH_CHECKS, HealthConfig, RunHealth
 from herts_scraper.record import Article
 
 

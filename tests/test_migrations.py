@@ -7,7 +7,7 @@ that commit's own code in a git worktree:
 
     git worktree add /tmp/v010 a134f55
     cd /tmp/v010 && PYTHONPATH=/tmp/v010 python -c \\
-        "from herts_scraper.archive import Archive; Archive('/tmp/v010.db').close()"
+        "from herts_scraper.archive.store import Archive; Archive('/tmp/v010.db').close()"
     select sql || ';' from sqlite_master where sql is not null order by rowid
 
 It holds the FTS5 shadow tables too, as sqlite_master does; the build below leaves them to the
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from herts_scraper import schema
-from herts_scraper.archive import Archive, ArchiveError, Capture
-from herts_scraper.export import export
+from herts_scraper.archive import schema
+from herts_scraper.archive.store import Archive, ArchiveError, Capture
+from herts_scraper.archive.export import export
 from herts_scraper.record import Article
 
 FROZEN = Path(__file__).parent / "data" / "schema-0.1.0.sql"

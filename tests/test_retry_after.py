@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from herts_scraper.retry import retry_after_seconds
+from herts_scraper.crawl.retry import retry_after_seconds
 
 pytestmark = pytest.mark.slow  # real crawls: `make test-fast` leaves them out
 
@@ -24,7 +24,7 @@ class Once(scrapy.Spider):
     name = "once"
     custom_settings = {
         "DOWNLOADER_MIDDLEWARES": {"scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-                                   "herts_scraper.retry.RetryAfterMiddleware": 550},
+                                   "herts_scraper.crawl.retry.RetryAfterMiddleware": 550},
         "RETRY_TIMES": 2, "ROBOTSTXT_OBEY": False, "LOG_LEVEL": "WARNING",
     }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from herts_scraper.report import DISK_FULL, EXIT_CODES, RunFacts, exit_code, run_status
+from herts_scraper.archive.report import DISK_FULL, EXIT_CODES, RunFacts, exit_code, run_status
 
 FINE = {"reason": "finished", "stored": 10}
 

@@ -5,9 +5,9 @@ import pytest
 from scrapy.crawler import Crawler
 from scrapy.utils.project import get_project_settings
 
-from herts_scraper.archive import Archive
-from herts_scraper.crawl_run import ArchiveState
-from herts_scraper.spiders.news import NewsSpider
+from herts_scraper.archive.store import Archive
+from herts_scraper.crawl.run import ArchiveState
+from herts_scraper.crawl.spider import NewsSpider
 
 
 @pytest.fixture(autouse=True)

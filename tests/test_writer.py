@@ -10,13 +10,13 @@ import sys
 
 import pytest
 
-from herts_scraper.archive import Archive
-from herts_scraper.export import export
-from herts_scraper.items import FetchedPage, NotModified, PageFailure
-from herts_scraper.lock import lock_archive
+from herts_scraper.archive.store import Archive
+from herts_scraper.archive.export import export
+from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
+from herts_scraper.archive.lock import lock_archive
 from herts_scraper.replica.server import ReplicaServer
 from herts_scraper.replica.site import ReplicaSite
-from herts_scraper.writer import ArchiveWriter, WorkerArchiveWriter, WriterConfig
+from herts_scraper.archive.writer import ArchiveWriter, WorkerArchiveWriter, WriterConfig
 
 from tests.conftest import wait_for_articles
 
@@ -90,7 +90,7 @@ def test_the_worker_keeps_the_archive_locked_until_it_has_stored_everything(tmp_
     for page in pages(site, range(5)):
         writer.handle(page)
     lock.release()  # the crawl process lets go (or dies) while the writer still works
-    try_lock = [sys.executable, "-c", f"from herts_scraper.lock import lock_archive; lock_archive({str(db)!r})"]
+    try_lock = [sys.executable, "-c", f"from herts_scraper.archive.lock import lock_archive; lock_archive({str(db)!r})"]
     attempt = subprocess.run(try_lock, capture_output=True, text=True)
     assert attempt.returncode != 0 and "another crawl is writing" in attempt.stderr
     writer._items_out.close()
@@ -138,7 +138,7 @@ def test_a_dead_worker_fails_the_run_clearly_and_the_next_run_completes(tmp_path
                "-s", f"ARCHIVE_PATH={db}", *QUIET]
         proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         wait_for_articles(db, 100, proc)
-        workers = [p for p in _children(proc.pid) if b"herts_scraper.writer" in open(f"/proc/{p}/cmdline", "rb").read()]
+        workers = [p for p in _children(proc.pid) if b"herts_scraper.archive.writer" in open(f"/proc/{p}/cmdline", "rb").read()]
         assert len(workers) == 1
         os.kill(workers[0], signal.SIGKILL)  # as the OOM killer would
         _, stderr = proc.communicate(timeout=60)

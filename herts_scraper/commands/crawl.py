@@ -9,13 +9,13 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
-from ..archive import Archive, ArchiveError
-from ..config import UsageError, check_settings
-from ..crawl_run import RUN_STATUS_STAT
-from ..lock import ArchiveLocked, lock_archive
-from ..project import archive_path
-from ..report import EXIT_CODES, exit_code
-from ..spiders.news import CrawlArguments, NewsSpider
+from herts_scraper.archive.store import Archive, ArchiveError
+from herts_scraper.crawl.config import UsageError, check_settings
+from herts_scraper.crawl.run import RUN_STATUS_STAT
+from herts_scraper.archive.lock import ArchiveLocked, lock_archive
+from herts_scraper.project import archive_path
+from herts_scraper.archive.report import EXIT_CODES, exit_code
+from herts_scraper.crawl.spider import CrawlArguments, NewsSpider
 
 
 class Command(ScrapyCrawl):

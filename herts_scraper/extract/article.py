@@ -17,10 +17,10 @@ from lxml import etree
 from herts_scraper.profiles import Generation, Profile, load_profile
 from herts_scraper.record import Article
 
-from . import content
-from .dates import ANY_DATE_RE, parse_display_date, parse_iso_date
-from .decode import decode_document, wide_codec
-from .markdown import blocks_to_body, collect_images, element_blocks
+from herts_scraper.extract import content
+from herts_scraper.extract.dates import ANY_DATE_RE, parse_display_date, parse_iso_date
+from herts_scraper.extract.decode import decode_document, wide_codec
+from herts_scraper.extract.markdown import blocks_to_body, collect_images, element_blocks
 
 _META = etree.XPath("//meta[@content][@property or @name or @itemprop]")
 _LINK_CANONICAL = etree.XPath("//link[@href][contains(translate(@rel, 'CANOICL', 'canoicl'), 'canonical')]")

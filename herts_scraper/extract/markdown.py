@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from herts_scraper.conventions import (BR, finish_inline, indent, is_the_address, join_items, list_item, quote,
+from herts_scraper.extract.conventions import (BR, finish_inline, indent, is_the_address, join_items, list_item, quote,
                                        safe_address)
 
 

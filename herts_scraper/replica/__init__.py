@@ -6,10 +6,10 @@ handling: edits, removals, fault mode), faults and stats (fault plans and
 request counters) and server (HTTP and the `herts-scraper replica` command).
 """
 
-from .faults import FaultPlan
-from .generator import ArticleStub, ReplicaArticle, article_stub, generate_article, stubs
-from .server import ReplicaServer
-from .site import ReplicaSite
+from herts_scraper.replica.faults import FaultPlan
+from herts_scraper.replica.generator import ArticleStub, ReplicaArticle, article_stub, generate_article, stubs
+from herts_scraper.replica.server import ReplicaServer
+from herts_scraper.replica.site import ReplicaSite
 
 __all__ = ["ArticleStub", "FaultPlan", "ReplicaArticle", "ReplicaServer", "ReplicaSite", "article_stub",
            "generate_article", "stubs"]

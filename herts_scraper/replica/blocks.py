@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from ..conventions import BR, finish_inline, is_the_address, join_items, list_item, quote, safe_address
+from herts_scraper.extract.conventions import BR, finish_inline, is_the_address, join_items, list_item, quote, safe_address
 
 # -- inlines ------------------------------------------------------------------
 

@@ -25,10 +25,10 @@ from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from ..profiles import Profile, load_profile
-from ..record import Article
-from . import vocabulary as V
-from .blocks import (
+from herts_scraper.profiles import Profile, load_profile
+from herts_scraper.record import Article
+from herts_scraper.replica import vocabulary as V
+from herts_scraper.replica.blocks import (
     Break, BulletList, Em, Figure, Heading, Link, NumberedList, Paragraph, Quote, Rule, Strong,
     SummaryList, Table, Text, block_images, blocks_to_markdown, item,
 )

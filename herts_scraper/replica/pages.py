@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from ..profiles import Profile, load_profile
-from ..record import MONTHS as SHORT_MONTHS
-from .blocks import blocks_to_html, markdown_to_blocks
+from herts_scraper.profiles import Profile, load_profile
+from herts_scraper.record import MONTHS as SHORT_MONTHS
+from herts_scraper.replica.blocks import blocks_to_html, markdown_to_blocks
 
 LONDON = ZoneInfo("Europe/London")
 TIMESTAMP_SLOT = "\x00replica-timestamp\x00"  # where the server writes the render time

@@ -27,8 +27,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .faults import DEFAULT_TIMEOUT, FaultPlan, make_plan, parse_rates
-from .site import GENERATIONS, GONE_STATUSES, ReplicaSite
+from herts_scraper.replica.faults import DEFAULT_TIMEOUT, FaultPlan, make_plan, parse_rates
+from herts_scraper.replica.site import GENERATIONS, GONE_STATUSES, ReplicaSite
 
 _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 404: "Not Found",
             405: "Method Not Allowed", 410: "Gone", 500: "Internal Server Error", 503: "Service Unavailable"}

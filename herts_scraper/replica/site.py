@@ -43,13 +43,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from ..profiles import Profile, load_profile
-from . import pages
-from .blocks import blocks_to_html
-from .faults import KINDS as FAULT_KINDS, REDIRECT_LOOP, FaultInjector, FaultPlan, make_plan
-from .generator import ArticleStub, ReplicaArticle, article_stub, generate_article, stubs
-from .pages import PageContent, Teaser
-from .stats import RequestStats
+from herts_scraper.profiles import Profile, load_profile
+from herts_scraper.replica import pages
+from herts_scraper.replica.blocks import blocks_to_html
+from herts_scraper.replica.faults import KINDS as FAULT_KINDS, REDIRECT_LOOP, FaultInjector, FaultPlan, make_plan
+from herts_scraper.replica.generator import ArticleStub, ReplicaArticle, article_stub, generate_article, stubs
+from herts_scraper.replica.pages import PageContent, Teaser
+from herts_scraper.replica.stats import RequestStats
 
 HTML = "text/html; charset=utf-8"
 PER_PAGE = 10

@@ -24,9 +24,9 @@ from scrapy.utils.defer import deferred_from_coro
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from . import __version__
-from .project import archive_path
-from .report import DISK_FULL, is_disk_full
+from herts_scraper import __version__
+from herts_scraper.project import archive_path
+from herts_scraper.archive.report import DISK_FULL, is_disk_full
 
 logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 1_000_000_000

@@ -7,7 +7,7 @@ the default's type, and numbers may not be negative.
 
 from __future__ import annotations
 
-from . import settings as defaults
+from herts_scraper import settings as defaults
 
 
 class UsageError(ValueError):

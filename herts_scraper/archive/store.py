@@ -34,9 +34,9 @@ from typing import Iterable, Iterator, NamedTuple
 
 import sqlite_utils
 
-from . import schema
-from .record import Article
-from .schema import ARTICLES, VERSIONS, RunCounts
+from herts_scraper.archive import schema
+from herts_scraper.record import Article
+from herts_scraper.archive.schema import ARTICLES, VERSIONS, RunCounts
 
 _ARTICLE_COLUMNS = ARTICLES.names()
 _JSON_FIELDS = ARTICLES.names(json=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .archive import Capture  # an archived article page (Article + HTTP facts)
+from herts_scraper.archive.store import Capture  # an archived article page (Article + HTTP facts)
 
 __all__ = ["Capture", "FetchedPage", "NotModified", "PageFailure"]
 

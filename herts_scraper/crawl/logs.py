@@ -15,7 +15,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from .project import archive_path
+from herts_scraper.project import archive_path
 
 
 class RotatingLogFile:

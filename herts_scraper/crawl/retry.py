@@ -17,7 +17,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
 
-from .extract.dates import parse_http_date
+from herts_scraper.extract.dates import parse_http_date
 
 logger = logging.getLogger(__name__)
 

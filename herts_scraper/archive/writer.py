@@ -7,7 +7,7 @@ SQLite archive (one transaction per ARCHIVE_BATCH_SIZE articles or two
 seconds), together with 304s, tombstones and failures.
 
 `ArchiveWriter` does it in the calling process. `WorkerArchiveWriter` runs
-an ArchiveWriter in a child process (`python -m herts_scraper.writer`), fed
+an ArchiveWriter in a child process (`python -m herts_scraper.archive.writer`), fed
 through a pipe, so extraction and SQLite use a second core while the crawl
 process keeps downloading (the crawl is CPU-bound on one core otherwise). The pipe keeps the order of
 items; when it is full the crawl waits (back-pressure, bounded memory).
@@ -33,14 +33,14 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from . import EXTRACTOR_VERSION
-from .archive import Archive, Capture
-from .schema import RunCounts
-from .extract import RejectedPage, extract_article
-from .health import HealthConfig, RunHealth
-from .items import FetchedPage, NotModified, PageFailure
-from .profiles import load_profile
-from .report import DISK_FULL, is_disk_full
+from herts_scraper import EXTRACTOR_VERSION
+from herts_scraper.archive.store import Archive, Capture
+from herts_scraper.archive.schema import RunCounts
+from herts_scraper.extract import RejectedPage, extract_article
+from herts_scraper.archive.health import HealthConfig, RunHealth
+from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
+from herts_scraper.profiles import load_profile
+from herts_scraper.archive.report import DISK_FULL, is_disk_full
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class WorkerArchiveWriter:
     """An ArchiveWriter in a worker process: same interface, a second core."""
 
     def __init__(self, config: WriterConfig, lock_fd: int | None = None):
-        # A plain child process (`python -m herts_scraper.writer`), not multiprocessing's
+        # A plain child process (`python -m herts_scraper.archive.writer`), not multiprocessing's
         # spawn: that would re-import the crawl's main module (Scrapy) and add a tracker process.
         items_r, items_w = os.pipe()
         reports_r, reports_w = os.pipe()
@@ -167,7 +167,7 @@ class WorkerArchiveWriter:
         package_root = str(Path(__file__).resolve().parent.parent)
         path = os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))
         env = {**os.environ, "PYTHONPATH": path}
-        self.process = subprocess.Popen([sys.executable, "-m", "herts_scraper.writer", str(items_r), str(reports_w)],
+        self.process = subprocess.Popen([sys.executable, "-m", "herts_scraper.archive.writer", str(items_r), str(reports_w)],
                                         pass_fds=(items_r, reports_w, *([lock_fd] if lock_fd is not None else [])),
                                         stdin=subprocess.DEVNULL, env=env)
         os.close(items_r)
@@ -304,8 +304,8 @@ __all__ = ["ArchiveWriter", "ArchiveWriterFailed", "WorkerArchiveWriter", "Write
            "writer_for"]
 
 
-if __name__ == "__main__":  # the worker process: python -m herts_scraper.writer ITEMS_FD REPORTS_FD
+if __name__ == "__main__":  # the worker process: python -m herts_scraper.archive.writer ITEMS_FD REPORTS_FD
     # Through the package module, so that what crosses the pipe is pickled by its importable name.
-    from herts_scraper import writer
+    from herts_scraper.archive import writer
 
     writer._serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html as lxml_html
 
-from .profiles import Profile
+from herts_scraper.profiles import Profile
 
 _NEXT_TEXT = re.compile(r"^\s*(next|next page|older|more)\b|^\s*[›»>]+\s*$", re.I)
 _all_links = etree.XPath("//a[@href]")

@@ -1,12 +1,12 @@
 """Item pipeline: every item of the news spider (article pages, 304s,
-failures) goes to the crawl run's archive writer (crawl_run.ArchiveRun), in
+failures) goes to the crawl run's archive writer (crawl.run.ArchiveRun), in
 order. Nothing else happens here: the run's bookkeeping is the extension's."""
 
 from __future__ import annotations
 
 from scrapy.exceptions import NotConfigured
 
-from .crawl_run import ArchiveRun
+from herts_scraper.crawl.run import ArchiveRun
 
 
 class ArchivePipeline:

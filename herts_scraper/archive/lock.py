@@ -20,7 +20,7 @@ import os
 import time
 from pathlib import Path
 
-from .archive import ArchiveError
+from herts_scraper.archive.store import ArchiveError
 
 
 class ArchiveLocked(RuntimeError):

@@ -6,7 +6,7 @@
 It starts from the start pages of every generation in the site profile (a 404
 on one of them is normal: only one generation is live), finds articles
 through listings and their pagination, the RSS feed and the sitemap, and
-hands each article page to the archive writer (writer.py), which extracts and
+hands each article page to the archive writer (archive/writer.py), which extracts and
 stores it. It never leaves base_url's host.
 
 Modes. `full` fetches every article it finds (known ones with conditional
@@ -18,7 +18,7 @@ title changed, and stops after `stop_after` known, unchanged teasers in a row;
 from the sitemap it takes new URLs and those whose lastmod is newer than the
 archived copy. Pages that failed in earlier runs are retried first.
 
-Hostile or broken sites cannot make it leave the site (site_boundary.py), hang
+Hostile or broken sites cannot make it leave the site (crawl/boundary.py), hang
 or balloon: discovered article URLs wait as strings in a frontier and become
 requests a step at a time, never more than FRONTIER_IN_FLIGHT at once; listing
 chains, sitemap indexes and the run's requests are bounded (settings.py:
@@ -44,14 +44,14 @@ from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreReq
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeoutError
 
-from ..archive import now_iso
-from ..config import UsageError
-from ..crawl_run import ArchiveState
-from ..discovery import clean_url, iter_sitemap, parse_feed, parse_listing, parse_teaser_date, rebase
-from ..extract.dates import parse_http_date
-from ..items import FetchedPage, NotModified, PageFailure
-from ..profiles import Profile, load_profile
-from ..site_boundary import OffsiteRefused, origin_key
+from herts_scraper.archive.store import now_iso
+from herts_scraper.crawl.config import UsageError
+from herts_scraper.crawl.run import ArchiveState
+from herts_scraper.extract.discovery import clean_url, iter_sitemap, parse_feed, parse_listing, parse_teaser_date, rebase
+from herts_scraper.extract.dates import parse_http_date
+from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
+from herts_scraper.profiles import Profile, load_profile
+from herts_scraper.crawl.boundary import OffsiteRefused, origin_key
 
 MODES = ("incremental", "full")
 ARGUMENTS = ("base_url", "max_pages", "since", "profile", "mode", "stop_after")
@@ -194,7 +194,7 @@ class NewsSpider(scrapy.Spider):
                                 ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("DOWNLOAD_TIMEOUT", 5)):
                 settings.set(name, value, priority="spider")
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
-        spider._apply_state(ArchiveState())  # an empty archive until crawl_run.ArchiveRun gives the real one
+        spider._apply_state(ArchiveState())  # an empty archive until crawl.run.ArchiveRun gives the real one
         return spider
 
     # -- the frontier: discovered URLs become requests a step at a time ---------------------
@@ -266,7 +266,7 @@ class NewsSpider(scrapy.Spider):
 
     def use_archive(self, state: ArchiveState) -> None:
         """What the archive already holds decides the mode and what to fetch
-        (crawl_run.ArchiveRun calls this when the spider opens, before start())."""
+        (crawl.run.ArchiveRun calls this when the spider opens, before start())."""
         self._apply_state(state)
         self.logger.info("%s crawl of %s: the archive holds %d articles, %d pages to retry",
                          self.mode, self.base_url, len(self.known), len(self.retry_urls))
@@ -497,7 +497,7 @@ class NewsSpider(scrapy.Spider):
                               f"redirected to {response.url}, which is not an article URL", response.status,
                               response.meta.get("canonical"))
             return
-        # Extraction and storage happen in the archive writer (see writer.py).
+        # Extraction and storage happen in the archive writer (see archive/writer.py).
         yield FetchedPage(response.url, response.body, response.status, _header(response, b"Content-Type"),
                           etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
                           fetched_at=now_iso())

@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .archive import Archive, article_from_row
-from .profiles import is_plain_name
-from .schema import ARTICLES
+from herts_scraper.archive.store import Archive, article_from_row
+from herts_scraper.profiles import is_plain_name
+from herts_scraper.archive.schema import ARTICLES
 
 _JSON_FIELDS = ARTICLES.names(json=True, exported=True)  # decoded by Archive.articles, encoded again for csv
 

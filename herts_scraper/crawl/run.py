@@ -6,7 +6,7 @@ When the spider opens, `ArchiveRun` takes the archive's lock, marks runs
 left "running" by a killed crawl, loads what the spider needs to know of the
 archive (`ArchiveState`: known articles, pages to retry, whether a full sweep
 has completed) and hands it to the spider, which decides its mode; then it
-opens the run's crawl_runs row and starts the archive writer (writer.py).
+opens the run's crawl_runs row and starts the archive writer (archive/writer.py).
 The pipeline hands it every item. When the spider closes, it finishes the
 writer, records the removals of a complete full sweep, decides the status
 (report.run_status), writes the run's row and prints the report; the lock
@@ -26,11 +26,11 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from .archive import Archive, Known, now_iso
-from .lock import ArchiveLock, lock_archive
-from .project import archive_path
-from .report import DISK_FULL, RunFacts, format_report, is_disk_full, run_status
-from .writer import ArchiveWriter, WorkerArchiveWriter, WriterConfig, WriterSummary, failure_message, writer_for
+from herts_scraper.archive.store import Archive, Known, now_iso
+from herts_scraper.archive.lock import ArchiveLock, lock_archive
+from herts_scraper.project import archive_path
+from herts_scraper.archive.report import DISK_FULL, RunFacts, format_report, is_disk_full, run_status
+from herts_scraper.archive.writer import ArchiveWriter, WorkerArchiveWriter, WriterConfig, WriterSummary, failure_message, writer_for
 
 logger = logging.getLogger(__name__)
 RUN_STATUS_STAT = "herts/run_status"  # where `scrapy crawl` finds the status for its exit code

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from .record import Article
+from herts_scraper.record import Article
 
 TOLERATED_MISSING = 2  # in small runs a share says little: a couple of undated articles is normal
 

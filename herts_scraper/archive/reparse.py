@@ -24,12 +24,12 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from . import EXTRACTOR_VERSION
-from .archive import Archive, Capture
-from .extract import RejectedPage, extract_article
-from .lock import lock_archive
-from .profiles import load_profile
-from .schema import RunCounts
+from herts_scraper import EXTRACTOR_VERSION
+from herts_scraper.archive.store import Archive, Capture
+from herts_scraper.extract import RejectedPage, extract_article
+from herts_scraper.archive.lock import lock_archive
+from herts_scraper.profiles import load_profile
+from herts_scraper.archive.schema import RunCounts
 
 logger = logging.getLogger(__name__)
 BATCH = 200
