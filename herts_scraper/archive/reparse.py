@@ -3,8 +3,10 @@
 `herts-scraper reparse [--warc DIR] [--db PATH]` replays every capture in
 time order (files by name, records in file order) through today's extractor:
 200 article pages become versions, 304s mark an article as still seen, 404/410
-give tombstones. Rows record the extractor version that made them, so a
-better extractor can be applied to the whole history.
+give tombstones. The captures go through the crawl's own archive writer (in
+replay mode), as the items a crawl would have made of them: one write path.
+Rows record the extractor version that made them, so a better extractor can
+be applied to the whole history.
 
 Reparse may write into an existing archive, the crawl's own included: it
 adds only what the archive does not hold (Archive.replay_many), so running
@@ -18,18 +20,18 @@ import datetime as dt
 import logging
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from herts_scraper import EXTRACTOR_VERSION
-from herts_scraper.archive.store import Archive, Capture
-from herts_scraper.extract import RejectedPage, extract_article
 from herts_scraper.archive.lock import lock_archive
+from herts_scraper.archive.schema import ReparseCounts
+from herts_scraper.archive.store import Archive
+from herts_scraper.archive.writer import ArchiveWriter, WriterConfig
+from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
 from herts_scraper.profiles import load_profile
-from herts_scraper.archive.schema import RunCounts
 
 logger = logging.getLogger(__name__)
 BATCH = 200
@@ -58,16 +60,6 @@ def iter_responses(folder: Path):
             logger.warning("%s: stopped reading at a damaged record (%s)", path.name, exc)
 
 
-@dataclass
-class ReparseCounts(RunCounts):
-    """A run's counts, and what only a replay counts."""
-
-    captures: int = 0  # response records read
-    articles: int = 0  # article pages extracted
-    inserted: int = 0  # captures the archive never saw, put inside an article's history
-    seconds: float = 0.0
-
-
 def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None = None, wait: float = 0, *,
             default_profile: str) -> ReparseCounts:
     """Replay the WARC folder into db_path; `wait`: seconds to wait for a crawl holding the archive.
@@ -78,6 +70,7 @@ def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None 
     counts = ReparseCounts()
     lock = lock_archive(db_path, wait)
     try:
+        Archive(db_path).close()  # an unusable file is an ArchiveError now, whatever the folder holds
         _replay_folder(folder, db_path, profile_name, default_profile, counts)
     finally:
         lock.release()
@@ -86,47 +79,44 @@ def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None 
 
 def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, default_profile: str,
                    counts: ReparseCounts) -> None:
+    """Every capture, in time order, as the crawl's items, through the crawl's archive writer
+    (in replay mode): one write path. A writer serves one profile and origin: a WARC file that
+    names others gets a writer of its own."""
     started = time.perf_counter()
-    buffer: list[Capture] = []
-    with Archive(db_path) as archive:
-        def flush():
-            if buffer:
-                counts.add(archive.replay_many(buffer))
-                buffer.clear()
-
-        for path, info, record in iter_responses(folder):
-            counts.captures += 1
-            profile = load_profile(profile_name or info.get("profile") or default_profile)
-            base_url = info.get("base_url")
-            url = record.rec_headers.get_header("WARC-Target-URI")
-            when = _iso(record.rec_headers.get_header("WARC-Date"))
-            status = int(record.http_headers.get_statuscode() or 0)
-            if not profile.is_article_url(url):
-                counts.skipped += 1
-                continue
-            if status == 200:
-                body = record.content_stream().read()
-                content_type = record.http_headers.get_header("Content-Type")  # extraction reads its charset
-                try:
-                    article = extract_article(body, url, profile, base_url=base_url, encoding=content_type)
-                except RejectedPage:
-                    counts.rejected += 1
-                    continue
-                counts.articles += 1
-                buffer.append(Capture(article, body, fetched_url=url, http_status=200,
-                                      etag=record.http_headers.get_header("ETag"),
-                                      last_modified=record.http_headers.get_header("Last-Modified"),
-                                      extractor_version=EXTRACTOR_VERSION, fetched_at=when))
-                if len(buffer) >= BATCH:
-                    flush()
-            elif status in (304, 404, 410):
-                flush()  # keep time order: a 304 or a removal follows the captures before it
-                canonical = profile.on_origin(url, base_url)
-                if status == 304:
-                    counts.not_modified += archive.touch(canonical, when)
-                else:
-                    counts.removed += archive.mark_removed(canonical, when)
-            else:
-                counts.skipped += 1
-        flush()
+    writer: ArchiveWriter | None = None
+    for path, info, record in iter_responses(folder):
+        counts.captures += 1
+        source = profile_name or info.get("profile") or default_profile  # a name or a YAML path
+        profile = load_profile(source)
+        base_url = info.get("base_url")
+        if writer is None or (writer.config.profile, writer.config.base_url) != (source, base_url):
+            if writer is not None:
+                counts.add(_finished(writer))
+            writer = ArchiveWriter(WriterConfig(str(db_path), run_id=None, profile=source, base_url=base_url,
+                                                batch_size=BATCH, replay=True))
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        when = _iso(record.rec_headers.get_header("WARC-Date"))
+        status = int(record.http_headers.get_statuscode() or 0)
+        if not profile.is_article_url(url):
+            counts.skipped += 1
+        elif status == 200:
+            headers = record.http_headers
+            writer.handle(FetchedPage(url, record.content_stream().read(), 200, headers.get_header("Content-Type"),
+                                      etag=headers.get_header("ETag"),
+                                      last_modified=headers.get_header("Last-Modified"), fetched_at=when))
+        elif status == 304:
+            writer.handle(NotModified(profile.on_origin(url, base_url), seen_at=when))
+        elif status in (404, 410):
+            writer.handle(PageFailure(url, "gone", f"HTTP {status}", status, profile.on_origin(url, base_url),
+                                      when=when))
+        else:
+            counts.skipped += 1
+    if writer is not None:
+        counts.add(_finished(writer))
     counts.seconds = round(time.perf_counter() - started, 3)
+
+
+def _finished(writer: ArchiveWriter) -> dict:
+    """What a replaying writer counted (captures, skipped and seconds are reparse's own)."""
+    done = asdict(writer.finish().counts)
+    return {k: v for k, v in done.items() if k not in ("captures", "seconds") and v}

@@ -128,6 +128,16 @@ class RunCounts:
         return self.new + self.changed + self.unchanged + self.not_modified
 
 
+@dataclass
+class ReparseCounts(RunCounts):
+    """A run's counts, and what only a replay of WARC captures counts."""
+
+    captures: int = 0  # response records read
+    articles: int = 0  # article pages extracted
+    inserted: int = 0  # captures the archive never saw, put inside an article's history
+    seconds: float = 0.0
+
+
 CRAWL_RUNS = Table("crawl_runs", pk="id", columns=(
     Column("id", int),
     Column("started"),

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from herts_scraper import EXTRACTOR_VERSION
 from herts_scraper.archive.store import Archive, Capture
-from herts_scraper.archive.schema import RunCounts
+from herts_scraper.archive.schema import ReparseCounts, RunCounts
 from herts_scraper.extract import RejectedPage, extract_article
 from herts_scraper.archive.health import HealthConfig, RunHealth
 from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
@@ -59,6 +59,9 @@ class WriterConfig:
     since: str | None = None  # YYYY-MM-DD: articles published before it are not archived
     batch_size: int = 50
     max_missing_share: float = 0.02
+    # reparse: captures replayed from WARC files, with their own dates, into an archive that may
+    # hold them already (Archive.replay_many); failures are counted, not recorded again.
+    replay: bool = False
 
 
 @dataclass
@@ -89,7 +92,7 @@ class ArchiveWriter:
         self.archive = Archive(config.archive_path)
         self.health = RunHealth.for_run(HealthConfig(self.profile.furniture_phrases, config.max_missing_share,
                                                      check_dates=not config.since))
-        self.counts = RunCounts()
+        self.counts = ReparseCounts() if config.replay else RunCounts()
         self.items = 0
         self.buffer: list[Capture] = []
         self.last_flush = time.monotonic()
@@ -101,8 +104,7 @@ class ArchiveWriter:
             return
         self.flush()  # keep the order: a 304 or a 404 may concern an article still in the batch
         if isinstance(item, NotModified):
-            self.counts.not_modified += 1
-            self.archive.touch(item.url, run_id=self.config.run_id)
+            self.counts.not_modified += self.archive.touch(item.url, item.seen_at, run_id=self.config.run_id)
         elif isinstance(item, PageFailure):
             self._failure(item)
         else:
@@ -123,6 +125,8 @@ class ArchiveWriter:
             self.counts.skipped += 1
             return
         self.health.check(article)
+        if isinstance(self.counts, ReparseCounts):
+            self.counts.articles += 1
         self.buffer.append(Capture(article, page.body, fetched_url=page.url, http_status=page.http_status,
                                    etag=page.etag, last_modified=page.last_modified,
                                    extractor_version=EXTRACTOR_VERSION, fetched_at=page.fetched_at))
@@ -132,7 +136,7 @@ class ArchiveWriter:
     def _failure(self, item: PageFailure) -> None:
         if item.kind == "gone" and item.canonical and self.archive.has(item.canonical):
             # An archived article answers 404/410: a tombstone, never a deletion.
-            self.counts.removed += self.archive.mark_removed(item.canonical)
+            self.counts.removed += self.archive.mark_removed(item.canonical, item.when)
             return
         if item.kind == "rejected":
             self.counts.rejected += 1
@@ -140,11 +144,15 @@ class ArchiveWriter:
             self.counts.skipped += 1
         else:
             self.counts.failed += 1
-        self.archive.record_failure(item.url, item.kind, item.reason, item.http_status, self.config.run_id)
+        if not self.config.replay:
+            self.archive.record_failure(item.url, item.kind, item.reason, item.http_status, self.config.run_id)
 
     def flush(self) -> None:
         if self.buffer:
-            self.counts.add(self.archive.store_many(self.buffer, self.config.run_id))
+            if self.config.replay:
+                self.counts.add(self.archive.replay_many(self.buffer))
+            else:
+                self.counts.add(self.archive.store_many(self.buffer, self.config.run_id))
             self.buffer = []
         self.last_flush = time.monotonic()
 

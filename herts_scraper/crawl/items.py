@@ -43,6 +43,7 @@ class PageFailure:
     reason: str
     http_status: int | None = None
     canonical: str | None = None  # the article's archive key, when the spider knows it
+    when: str | None = None  # ISO 8601 UTC; default: when stored (reparse gives the capture's date)
 
 
 @dataclass(slots=True)
@@ -50,3 +51,4 @@ class NotModified:
     """A known article answered 304 to a conditional request: still there, unchanged."""
 
     url: str  # the archive key (canonical URL)
+    seen_at: str | None = None  # ISO 8601 UTC; default: when stored (reparse gives the capture's date)
