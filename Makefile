@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ARTICLES ?= 300
 
-.PHONY: setup demo test test-fast bench clean
+.PHONY: setup demo lint test test-fast bench clean
 
 # Virtual environment with a current pip (the system pip 23 cannot resolve
 # lxml's duplicate extras), the project and its test tools.
@@ -18,6 +18,11 @@ setup: $(VENV)/.installed
 
 demo: setup
 	$(PY) -m herts_scraper demo --articles $(ARTICLES)
+
+# Lint and type-check (ruff and mypy, configured in pyproject.toml; pinned in the test extra).
+lint: setup
+	$(VENV)/bin/ruff check herts_scraper tests bench
+	$(VENV)/bin/mypy herts_scraper
 
 test: setup
 	$(PY) -m pytest

@@ -46,7 +46,7 @@ class Replica:
                     "--generation", generation, "--seed", str(seed), *extra]
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Replica":
+    def __enter__(self) -> Replica:
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -219,7 +219,8 @@ def machine_info() -> dict:
         pass
     info = {"cpu_model": cpu, "cores": os.cpu_count(), "memory": mem, "python": platform.python_version(),
             "platform": platform.platform(), "scrapy": scrapy.__version__,
-            "lxml": ".".join(map(str, lxml.etree.LXML_VERSION)), "libxml2": ".".join(map(str, lxml.etree.LIBXML_VERSION)),
+            "lxml": ".".join(map(str, lxml.etree.LXML_VERSION)),
+            "libxml2": ".".join(map(str, lxml.etree.LIBXML_VERSION)),
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     try:
         import trafilatura

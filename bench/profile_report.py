@@ -27,8 +27,10 @@ PARTS = (
     ("WARC capture (warcio, gzip)", re.compile(Q + r"(write_exchange|process_response) \(.*herts_scraper/warc")),
     ("health checks", re.compile(Q + r"check \(.*herts_scraper/health")),
     ("logging", re.compile(r"\((logging/__init__|.*herts_scraper/logs)")),
-    ("spider callbacks: requests made (Request, URL quoting)", re.compile(Q + r"(Request\.__init__|article_request) \(")),
-    ("HTTP download (Twisted client, Scrapy handler)", re.compile(r"\((twisted/web/|scrapy/core/downloader/handlers/)")),
+    ("spider callbacks: requests made (Request, URL quoting)",
+     re.compile(Q + r"(Request\.__init__|article_request) \(")),
+    ("HTTP download (Twisted client, Scrapy handler)",
+     re.compile(r"\((twisted/web/|scrapy/core/downloader/handlers/)")),
 )
 
 

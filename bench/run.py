@@ -25,8 +25,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import (BENCH, PY, ROOT, Replica, crawl_cmd, last_run, machine_info, median,  # noqa: E402
-                      run_measured, scrapy_env, scrapy_stats_from_log, site_paths, word_f1)
+from benchlib import (
+    BENCH,
+    PY,
+    ROOT,
+    Replica,
+    crawl_cmd,
+    last_run,
+    machine_info,
+    median,
+    run_measured,
+    scrapy_env,
+    scrapy_stats_from_log,
+    site_paths,
+    word_f1,
+)
 
 SECTIONS = ("replica", "crawl", "extract", "memory", "nightly", "reparse", "listing")
 RESULTS = BENCH / "results.json"
@@ -173,11 +186,13 @@ class Bench:
         self.results["crawl_cpu_ratio_vs_bare_scrapy"] = round(bare_cpu / crawl_cpu, 3) if crawl_cpu else None
         self.details["crawl"] = {"articles": n, "bare": bare_runs, "crawl": crawl_runs,
                                  "pair_ratios": [round(c["pages_per_s"] / b["pages_per_s"], 3)
-                                                 for b, c in zip(bare_runs, crawl_runs)
+                                                 for b, c in zip(bare_runs, crawl_runs, strict=True)
                                                  if b["pages_per_s"] and c["pages_per_s"]]}
 
     def section_extract(self) -> None:
         """Ours against trafilatura on replica pages and on the corpus rendered as pages."""
+        import urllib.request
+
         import trafilatura
 
         from herts_scraper.extract import RejectedPage, extract_article
@@ -185,7 +200,6 @@ class Bench:
         from herts_scraper.record import parse_record
         from herts_scraper.replica import ReplicaServer, generate_article
         from herts_scraper.replica.pages import page_from_record
-        import urllib.request
 
         n = self.scale["articles"]
         herts = load_profile("hertfordshire")
@@ -297,7 +311,8 @@ class Bench:
         # The crawl with its archive writer process: the sum of each process's own peak.
         self.results["peak_rss_mb_2k"] = out[small]["peak_rss_mb_tree"]
         self.results["peak_rss_mb_20k"] = out[big]["peak_rss_mb_tree"]
-        self.results["peak_rss_growth_20k_vs_2k"] = round(out[big]["peak_rss_mb_tree"] / out[small]["peak_rss_mb_tree"], 3)
+        self.results["peak_rss_growth_20k_vs_2k"] = round(
+            out[big]["peak_rss_mb_tree"] / out[small]["peak_rss_mb_tree"], 3)
         self.results["peak_rss_mb_crawl_process_2k"] = out[small]["peak_rss_mb"]
         self.results["peak_rss_mb_crawl_process_20k"] = out[big]["peak_rss_mb"]
         self.results["crawl_pages_per_s_20k"] = out[big]["pages_per_s"]
@@ -522,7 +537,7 @@ def main(argv=None) -> int:
     results.update(bench.results)
     results["nightly_expected_new"] = bench.scale["nightly_new"]
     results["machine"] = machine_info()
-    results["scale"] = {"name": scale, **{k: v for k, v in bench.scale.items()}}
+    results["scale"] = {"name": scale, **bench.scale}
     results["sections_run"] = list(sections)
     results.setdefault("sections", {}).update(bench.sections)
     results["seconds_total"] = round(time.perf_counter() - started, 1)

@@ -24,13 +24,14 @@ import argparse
 import json
 import sqlite3
 import sys
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from herts_scraper.archive.store import Archive, ArchiveError, archive_problem
 from herts_scraper.archive.export import FORMATS
-from herts_scraper.profiles import ProfileError, load_profile
 from herts_scraper.archive.report import EXIT_CODES
+from herts_scraper.archive.store import Archive, ArchiveError, archive_problem
+from herts_scraper.profiles import ProfileError, load_profile
 
 EXIT_USAGE = 2
 EXPORTS = "exports"  # --out, in the current folder like any path given on the command line
@@ -152,7 +153,7 @@ def _cmd_history(args) -> int:
     for v in versions:
         print(f"  v{v['version']}  {v['first_seen']} .. {v['last_seen']}  {v['content_hash'][:12]}  {v['title']}")
     if not args.no_diff:
-        for old, new in zip(versions, versions[1:]):
+        for old, new in pairwise(versions):
             sys.stdout.writelines(difflib.unified_diff(
                 _version_record(old, row["area"]).splitlines(keepends=True),
                 _version_record(new, row["area"]).splitlines(keepends=True),

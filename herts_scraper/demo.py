@@ -14,9 +14,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from herts_scraper.archive.store import Archive
 from herts_scraper.archive.export import export
 from herts_scraper.archive.report import EXIT_CODES
+from herts_scraper.archive.store import Archive
 from herts_scraper.crawl.warc import warc_dir_for
 
 

@@ -6,9 +6,9 @@ import sys
 import textwrap
 import time
 
+from herts_scraper.archive.schema import RunCounts
 from herts_scraper.archive.store import Archive, Capture
 from herts_scraper.record import Article
-from herts_scraper.archive.schema import RunCounts
 
 
 def art(n, body="Body text.\n", **kw):
@@ -104,5 +104,5 @@ def test_killed_writer_leaves_a_sound_archive_of_whole_articles(db_path, tmp_pat
         assert versions == len(rows)
         for url, body, _ in rows:
             n = int(url.rsplit("/", 1)[1])
-            assert body == ("word%d " % n) * 400 + "\n"
+            assert body == f"word{n} " * 400 + "\n"
         conn.close()

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from herts_scraper.archive.store import Archive, ArchiveError, Capture
-from herts_scraper.demo import scrapy_crawl
 from herts_scraper.archive.export import UnsafePath, area_folder, export
 from herts_scraper.archive.lock import ArchiveLocked, lock_archive, lock_path
+from herts_scraper.archive.store import Archive, ArchiveError, Capture
+from herts_scraper.demo import scrapy_crawl
 from herts_scraper.record import Article
 from herts_scraper.replica.generator import generate_article
 from herts_scraper.replica.server import ReplicaServer

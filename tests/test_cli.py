@@ -10,11 +10,10 @@ import urllib.request
 
 import pytest
 
+from herts_scraper.archive.export import FORMATS, export_format
 from herts_scraper.cli import build_parser, main
 from herts_scraper.demo import start_replica
-from herts_scraper.archive.export import FORMATS, export_format
 from herts_scraper.record import parse_record, redumps_identically
-
 from tests.test_archive_hostile import small_archive
 
 

@@ -12,9 +12,14 @@ from pathlib import Path
 import pytest
 
 from herts_scraper.profiles import ProfileError, load_profile
-
-from tests.test_archive_hostile import (bad_header, held_by_another_process, immutable, small_archive, text_file,
-                                        truncate)
+from tests.test_archive_hostile import (
+    bad_header,
+    held_by_another_process,
+    immutable,
+    small_archive,
+    text_file,
+    truncate,
+)
 
 PROFILE = """\
 name: test

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
+from herts_scraper.archive.export import export
 from herts_scraper.archive.store import Archive
 from herts_scraper.demo import scrapy_crawl
-from herts_scraper.archive.export import export
 from herts_scraper.record import parse_record, record_name, redumps_identically
 from herts_scraper.replica.generator import generate_article
 from herts_scraper.replica.server import ReplicaServer

@@ -271,7 +271,7 @@ def test_utf8_without_any_charset_and_latin1_label():
 
 def test_mixed_utf8_and_cp1252_bytes_xml_declaration_and_header_value():
     page = SOH_PAGE.replace("free of charge", "for \u00a35 at the caf\u00e9").encode("utf-8")
-    page = page.replace("Saturday".encode(), "Saturday \u2013 \u201cthe\u201d".encode("cp1252"))
+    page = page.replace(b"Saturday", "Saturday \u2013 \u201cthe\u201d".encode("cp1252"))
     a = extract_article(page, REPLICA + SOH_PATH, base_url=REPLICA)
     assert "for £5 at the café" in a.body and "Saturday – “the”" in a.body
     assert a.problems == ["encoding-repaired"]
@@ -376,7 +376,7 @@ def body_to_html(body: str) -> str:
     """A rough Markdown -> HTML for the records' body (keeps every word)."""
     out = []
     for block in body.split("\n\n"):
-        lines = [l for l in block.split("\n") if l.strip()]
+        lines = [ln for ln in block.split("\n") if ln.strip()]
         if not lines:
             continue
         first = lines[0].lstrip()
@@ -392,9 +392,9 @@ def body_to_html(body: str) -> str:
             m = re.match(r"(#{1,6}) ?(.*)", first)
             out.append(f"<h{len(m.group(1))}>{_inline(m.group(2))}</h{len(m.group(1))}>")
         elif first.startswith(">"):
-            out.append("<blockquote><p>" + "<br>".join(_inline(l.lstrip("> ")) for l in lines) + "</p></blockquote>")
+            out.append("<blockquote><p>" + "<br>".join(_inline(ln.lstrip("> ")) for ln in lines) + "</p></blockquote>")
         else:
-            out.append("<p>" + "<br>\n".join(_inline(l) for l in lines) + "</p>")
+            out.append("<p>" + "<br>\n".join(_inline(ln) for ln in lines) + "</p>")
     return "\n".join(out)
 
 

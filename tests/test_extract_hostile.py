@@ -11,8 +11,8 @@ import re
 import pytest
 from lxml import etree
 
-from herts_scraper.extract.conventions import escape_markdown
 from herts_scraper.extract import RejectedPage, extract_article
+from herts_scraper.extract.conventions import escape_markdown
 from herts_scraper.extract.dates import parse_http_date, parse_iso_date, to_iso
 from herts_scraper.extract.markdown import element_to_markdown, html_to_markdown
 

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from herts_scraper.archive import schema
-from herts_scraper.archive.store import Archive, ArchiveError, Capture
 from herts_scraper.archive.export import export
+from herts_scraper.archive.store import Archive, ArchiveError, Capture
 from herts_scraper.record import Article
 
 FROZEN = Path(__file__).parent / "data" / "schema-0.1.0.sql"

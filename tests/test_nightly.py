@@ -15,13 +15,12 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from herts_scraper import EXTRACTOR_VERSION
-from herts_scraper.archive.store import Archive
-from herts_scraper.demo import scrapy_crawl
 from herts_scraper.archive.export import export
 from herts_scraper.archive.lock import lock_archive
+from herts_scraper.archive.store import Archive
+from herts_scraper.demo import scrapy_crawl
 from herts_scraper.replica.generator import generate_article
 from herts_scraper.replica.server import ReplicaServer
-
 from tests.conftest import wait_for_articles
 
 pytestmark = pytest.mark.slow  # real crawls: `make test-fast` leaves them out

@@ -1,7 +1,14 @@
 import pytest
 
-from herts_scraper.record import (Article, RecordError, parse_record, record_date, record_name,
-                                  redumps_identically, render_record)
+from herts_scraper.record import (
+    Article,
+    RecordError,
+    parse_record,
+    record_date,
+    record_name,
+    redumps_identically,
+    render_record,
+)
 from tests.conftest import shared_path
 
 

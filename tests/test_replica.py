@@ -16,11 +16,10 @@ from lxml import html as lxml_html
 
 from herts_scraper.profiles import load_profile
 from herts_scraper.record import parse_record
-from herts_scraper.replica import blocks as B
+from herts_scraper.replica import blocks as B, site as replica_site
 from herts_scraper.replica.generator import article_stub, generate_article, stubs
 from herts_scraper.replica.pages import page_from_record
 from herts_scraper.replica.server import ReplicaServer
-from herts_scraper.replica import site as replica_site
 from herts_scraper.replica.site import ReplicaSite
 from tests.conftest import ROOT, shared_path
 
@@ -442,7 +441,7 @@ def test_rss_parses_and_lists_the_latest_fifty(soh, articles):
     newest = articles[::-1][:50]
     assert [urlsplit(i.findtext("link")).path for i in items] == [a.soh_path for a in newest]
     assert [i.findtext("title") for i in items] == [a.title for a in newest]
-    for item, a in zip(items, newest):
+    for item, a in zip(items, newest, strict=True):
         if a.published:
             assert email.utils.parsedate_to_datetime(item.findtext("pubDate")) == a.published
 

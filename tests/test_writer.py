@@ -10,14 +10,13 @@ import sys
 
 import pytest
 
-from herts_scraper.archive.store import Archive
 from herts_scraper.archive.export import export
-from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
 from herts_scraper.archive.lock import lock_archive
+from herts_scraper.archive.store import Archive
+from herts_scraper.archive.writer import ArchiveWriter, WorkerArchiveWriter, WriterConfig
+from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
 from herts_scraper.replica.server import ReplicaServer
 from herts_scraper.replica.site import ReplicaSite
-from herts_scraper.archive.writer import ArchiveWriter, WorkerArchiveWriter, WriterConfig
-
 from tests.conftest import wait_for_articles
 
 pytestmark = pytest.mark.slow  # real crawls: `make test-fast` leaves them out
@@ -171,4 +170,4 @@ def test_sigterm_to_both_processes_ends_the_run_cleanly_with_nothing_lost(tmp_pa
             stored = archive.count()
             assert 100 <= stored < 3000
             assert run["new"] == stored  # every article the run counted is in the archive
-        assert not [p for p in _children(proc.pid)]
+        assert not list(_children(proc.pid))

@@ -16,13 +16,13 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
+from herts_scraper.archive.schema import ARTICLES
 from herts_scraper.archive.store import Archive, article_from_row
 from herts_scraper.profiles import is_plain_name
-from herts_scraper.archive.schema import ARTICLES
 
 _JSON_FIELDS = ARTICLES.names(json=True, exported=True)  # decoded by Archive.articles, encoded again for csv
 
@@ -114,8 +114,9 @@ def _with_record_date(rows: Iterable[dict]) -> Iterator[dict]:
 def _export_jsonl(rows, out: Path) -> dict:
     path, n = out / "articles.jsonl", 0
     with _file_in_place(path) as fh:
-        for n, row in enumerate(_with_record_date(rows), 1):
+        for row in _with_record_date(rows):
             fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+            n += 1
     return {"articles": n, "written": 1, "path": str(path)}
 
 
@@ -123,11 +124,12 @@ def _export_jsonl(rows, out: Path) -> dict:
 def _export_csv(rows, out: Path) -> dict:
     path, n, writer = out / "articles.csv", 0, None
     with _file_in_place(path) as fh:
-        for n, row in enumerate(_with_record_date(rows), 1):
+        for row in _with_record_date(rows):
             for key in _JSON_FIELDS:
                 row[key] = json.dumps(row.get(key), ensure_ascii=False)
             if writer is None:  # the columns are the first row's
                 writer = csv.DictWriter(fh, fieldnames=list(row))
                 writer.writeheader()
             writer.writerow(row)
+            n += 1
     return {"articles": n, "written": 1, "path": str(path)}

@@ -10,8 +10,9 @@ unhealthy: `scrapy crawl news` exits 4.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from herts_scraper.record import Article
 

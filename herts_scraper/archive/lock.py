@@ -31,11 +31,12 @@ class ArchiveLocked(RuntimeError):
         self.db_path, self.holder = db_path, holder
 
 
-_held: dict[Path, "ArchiveLock"] = {}
+_held: dict[Path, ArchiveLock] = {}
 
 
 class ArchiveLock:
     def __init__(self, path: Path, fd: int):
+        self._fd: int | None  # None once released
         self.path, self._fd, self.users = path, fd, 1
 
     def fileno(self) -> int | None:

@@ -84,7 +84,7 @@ def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, 
     names others gets a writer of its own."""
     started = time.perf_counter()
     writer: ArchiveWriter | None = None
-    for path, info, record in iter_responses(folder):
+    for _path, info, record in iter_responses(folder):
         counts.captures += 1
         source = profile_name or info.get("profile") or default_profile  # a name or a YAML path
         profile = load_profile(source)

@@ -6,6 +6,7 @@ import errno
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 EXIT_CODES = {
     "ok": 0,
@@ -67,7 +68,7 @@ def exit_code(status: str | None) -> int:
     return EXIT_CODES.get(status.split(":")[0], EXIT_CODES["failed"])
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -75,7 +76,7 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def format_report(run: dict, problems: list[str], total: int, db_path: str, bounds: Sequence[str] = ()) -> str:
+def format_report(run: dict, problems: list[str], total: int, db_path: str | Path, bounds: Sequence[str] = ()) -> str:
     lines = [
         f"herts-scraper crawl run {run['id']} ({run.get('mode') or 'full'}): {run['status'].upper()}",
         f"  {run.get('base_url')}  {run['started']} -> {run['finished']}  ({run['duration_s']} s)",

@@ -173,13 +173,13 @@ RUN_COUNTS = CRAWL_RUNS.names(count=True)
 
 def _create(db: sqlite_utils.Database, table: Table) -> None:
     """Create the table as `initial` declares it (columns added since come from their migrations)."""
-    db[table.name].create(
+    db.table(table.name).create(
         {c.name: c.type for c in table.columns if c.since == "initial"}, pk=table.pk,
         not_null={c.name for c in table.columns if c.not_null},
         foreign_keys=[(c.name, *c.references) for c in table.columns if c.references],
     )
     for index in table.indexes:
-        db[table.name].create_index(list(index.columns), unique=index.unique)
+        db.table(table.name).create_index(list(index.columns), unique=index.unique)
 
 
 def add_columns(db: sqlite_utils.Database, migration: str) -> None:
@@ -187,7 +187,7 @@ def add_columns(db: sqlite_utils.Database, migration: str) -> None:
     for table in TABLES:
         for column in table.columns:
             if column.since == migration:
-                db[table.name].add_column(column.name, column.type)
+                db.table(table.name).add_column(column.name, column.type)
 
 
 # -- migrations, oldest first: never edit one an archive may have had, add another ----------------
@@ -197,7 +197,7 @@ def initial(db: sqlite_utils.Database) -> None:
         _create(db, table)
     for table in TABLES:  # last, as 0.1.0 did
         if table.fts:
-            db[table.name].enable_fts(list(table.fts), create_triggers=True, tokenize="porter")
+            db.table(table.name).enable_fts(list(table.fts), create_triggers=True, tokenize="porter")
 
 
 MIGRATIONS = (initial,)
@@ -227,7 +227,7 @@ def migrate(db: sqlite_utils.Database, now: str) -> None:
         for migration in pending(db):
             migration(db)
             _record(db, migration.__name__, now)
-        db[META.name].upsert({"key": "schema_version", "value": str(len(MIGRATIONS))}, pk="key")
+        db.table(META.name).upsert({"key": "schema_version", "value": str(len(MIGRATIONS))}, pk="key")
         db.execute("COMMIT")
     except BaseException:
         db.rollback()

@@ -28,15 +28,16 @@ import sqlite3
 import zlib
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields as dataclass_fields
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 import sqlite_utils
 
 from herts_scraper.archive import schema
-from herts_scraper.record import Article
 from herts_scraper.archive.schema import ARTICLES, VERSIONS, RunCounts
+from herts_scraper.record import Article
 
 _ARTICLE_COLUMNS = ARTICLES.names()
 _JSON_FIELDS = ARTICLES.names(json=True)
@@ -171,19 +172,20 @@ class Archive:
     # -- crawl runs -------------------------------------------------------------
     def start_run(self, spider: str, base_url: str | None, args: dict, mode: str = "full") -> int:
         with self.db.atomic():
-            row = self.db["crawl_runs"].insert(
+            row = self.db.table("crawl_runs").insert(
                 {"started": now_iso(), "status": "running", "spider": spider, "mode": mode,
                  "base_url": base_url, "args": json.dumps(args, sort_keys=True)}
             )
+        assert row.last_pk is not None  # set by the insert
         return row.last_pk
 
     def finish_run(self, run_id: int, status: str, counts: RunCounts, message: str = "",
                    health: list[str] | None = None) -> None:
-        started = self.db["crawl_runs"].get(run_id)["started"]
+        started = self.db.table("crawl_runs").get(run_id)["started"]
         duration = (dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(started)).total_seconds()
         fields = asdict(counts)
         with self.db.atomic():
-            self.db["crawl_runs"].update(
+            self.db.table("crawl_runs").update(
                 run_id,
                 {**fields, "finished": now_iso(), "status": status, "duration_s": round(duration, 3),
                  "message": message, "health": json.dumps(health or [])},
@@ -294,6 +296,7 @@ class Archive:
         base = current.version if current else 0
         added = [_Span(base + 1, digest, when, when)]
         if not past_current:  # T is inside the current version's window: its content was seen again later
+            assert current is not None  # past_current when there is none
             added.append(_Span(base + 2, current.content_hash, current.last_seen, current.last_seen))
         for span in history[at:]:
             span.version += len(added)
@@ -304,6 +307,7 @@ class Archive:
         self._insert_version(_content(art, digest), base + 1, when, None)
         last_changed = None
         if not past_current:
+            assert current is not None
             self.db.execute(_COPY_VERSION, [base + 2, current.last_seen, current.last_seen, art.url, base])
             self.db.execute("update versions set last_seen = first_seen where url = ? and version = ?",
                             [art.url, base])
@@ -370,7 +374,7 @@ class Archive:
                             [when or now_iso(), seen_since])
         return urls
 
-    def known(self) -> dict[str, "Known"]:
+    def known(self) -> dict[str, Known]:
         """What a crawl needs to know of each archived article, by URL."""
         return {r[0]: Known(*r[1:]) for r in self.db.execute(
             "select url, title, etag, last_modified, removed_at from articles")}
@@ -381,7 +385,7 @@ class Archive:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.db.atomic():
-            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+            self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     def versions(self, url: str) -> list[dict]:
         return list(self.db.query("select * from versions where url = ? order by version", [url]))
@@ -389,7 +393,7 @@ class Archive:
     def record_failure(self, url: str, kind: str, reason: str, http_status: int | None = None,
                        run_id: int | None = None) -> None:
         with self.db.atomic():
-            self.db["failures"].insert(
+            self.db.table("failures").insert(
                 {"url": url, "run_id": run_id, "kind": kind, "reason": reason,
                  "http_status": http_status, "when": now_iso()}
             )

@@ -34,13 +34,13 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from herts_scraper import EXTRACTOR_VERSION
-from herts_scraper.archive.store import Archive, Capture
-from herts_scraper.archive.schema import ReparseCounts, RunCounts
-from herts_scraper.extract import RejectedPage, extract_article
 from herts_scraper.archive.health import HealthConfig, RunHealth
-from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
-from herts_scraper.profiles import load_profile
 from herts_scraper.archive.report import DISK_FULL, is_disk_full
+from herts_scraper.archive.schema import ReparseCounts, RunCounts
+from herts_scraper.archive.store import Archive, Capture
+from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
+from herts_scraper.extract import RejectedPage, extract_article
+from herts_scraper.profiles import load_profile
 
 logger = logging.getLogger(__name__)
 
@@ -172,10 +172,11 @@ class WorkerArchiveWriter:
         items_r, items_w = os.pipe()
         reports_r, reports_w = os.pipe()
         # The child finds this package where the crawl found it, installed or not.
-        package_root = str(Path(__file__).resolve().parent.parent)
+        package_root = str(Path(__file__).resolve().parents[2])  # the folder holding herts_scraper/
         path = os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))
         env = {**os.environ, "PYTHONPATH": path}
-        self.process = subprocess.Popen([sys.executable, "-m", "herts_scraper.archive.writer", str(items_r), str(reports_w)],
+        self.process = subprocess.Popen([sys.executable, "-m", "herts_scraper.archive.writer",
+                                         str(items_r), str(reports_w)],
                                         pass_fds=(items_r, reports_w, *([lock_fd] if lock_fd is not None else [])),
                                         stdin=subprocess.DEVNULL, env=env)
         os.close(items_r)

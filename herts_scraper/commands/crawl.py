@@ -6,21 +6,26 @@ and an immediate refusal when another crawl is writing to the same archive."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
+from herts_scraper.archive.lock import ArchiveLocked, lock_archive
+from herts_scraper.archive.report import EXIT_CODES, exit_code
 from herts_scraper.archive.store import Archive, ArchiveError
 from herts_scraper.crawl.config import UsageError, check_settings
 from herts_scraper.crawl.run import RUN_STATUS_STAT
-from herts_scraper.archive.lock import ArchiveLocked, lock_archive
-from herts_scraper.project import archive_path
-from herts_scraper.archive.report import EXIT_CODES, exit_code
 from herts_scraper.crawl.spider import CrawlArguments, NewsSpider
+from herts_scraper.project import archive_path
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 
 class Command(ScrapyCrawl):
     def process_options(self, args, opts):
         super().process_options(args, opts)
+        assert self.settings is not None  # Scrapy sets them before processing options
         if args and args[0] == NewsSpider.name:
             # Bad arguments and settings: one line and status 2, before Scrapy starts and logs
             # (raised inside the crawl they would be a long asyncio traceback and status 1).
@@ -39,6 +44,7 @@ class Command(ScrapyCrawl):
                 sys.exit(EXIT_CODES["failed"])
 
     def run(self, args, opts):
+        assert self.settings is not None
         db = archive_path(self.settings)
         try:
             lock = lock_archive(db)
@@ -50,7 +56,7 @@ class Command(ScrapyCrawl):
             print(f"herts-scraper: {exc}", file=sys.stderr)
             self.exitcode = EXIT_CODES["failed"]
             return
-        self._crawlers = []
+        self._crawlers: list[Crawler] = []
         try:
             super().run(args, opts)
         finally:

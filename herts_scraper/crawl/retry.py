@@ -43,7 +43,8 @@ class RetryAfterMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 120)
 
-    async def process_response(self, request, response):
+    # Scrapy awaits a coroutine process_response; the base class's method is synchronous.
+    async def process_response(self, request, response):  # type: ignore[override]
         if (response.status in RETRY_AFTER_STATUSES and response.status in self.retry_http_codes
                 and not request.meta.get("dont_retry")
                 and request.meta.get("retry_times", 0) < request.meta.get("max_retry_times", self.max_retry_times)):

@@ -26,11 +26,18 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from herts_scraper.archive.store import Archive, Known, now_iso
 from herts_scraper.archive.lock import ArchiveLock, lock_archive
-from herts_scraper.project import archive_path
 from herts_scraper.archive.report import DISK_FULL, RunFacts, format_report, is_disk_full, run_status
-from herts_scraper.archive.writer import ArchiveWriter, WorkerArchiveWriter, WriterConfig, WriterSummary, failure_message, writer_for
+from herts_scraper.archive.store import Archive, Known, now_iso
+from herts_scraper.archive.writer import (
+    ArchiveWriter,
+    WorkerArchiveWriter,
+    WriterConfig,
+    WriterSummary,
+    failure_message,
+    writer_for,
+)
+from herts_scraper.project import archive_path
 
 logger = logging.getLogger(__name__)
 RUN_STATUS_STAT = "herts/run_status"  # where `scrapy crawl` finds the status for its exit code

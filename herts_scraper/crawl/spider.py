@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -45,13 +44,20 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeoutError
 
 from herts_scraper.archive.store import now_iso
-from herts_scraper.crawl.config import UsageError
-from herts_scraper.crawl.run import ArchiveState
-from herts_scraper.extract.discovery import clean_url, iter_sitemap, parse_feed, parse_listing, parse_teaser_date, rebase
-from herts_scraper.extract.dates import parse_http_date
-from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
-from herts_scraper.profiles import Profile, load_profile
 from herts_scraper.crawl.boundary import OffsiteRefused, origin_key
+from herts_scraper.crawl.config import UsageError
+from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
+from herts_scraper.crawl.run import ArchiveState
+from herts_scraper.extract.dates import parse_http_date
+from herts_scraper.extract.discovery import (
+    clean_url,
+    iter_sitemap,
+    parse_feed,
+    parse_listing,
+    parse_teaser_date,
+    rebase,
+)
+from herts_scraper.profiles import Profile, load_profile
 
 MODES = ("incremental", "full")
 ARGUMENTS = ("base_url", "max_pages", "since", "profile", "mode", "stop_after")
@@ -80,7 +86,7 @@ class CrawlArguments:
     stop_after: int = DEFAULT_STOP_AFTER
 
     @classmethod
-    def parse(cls, kwargs: dict, default_profile: str) -> "CrawlArguments":
+    def parse(cls, kwargs: dict, default_profile: str) -> CrawlArguments:
         """Raises UsageError (one line) for an unknown name or a bad value. Names starting
         with "_" are left alone (scrapyd passes `_job`)."""
         unknown = sorted(k for k in kwargs if k not in ARGUMENTS and not k.startswith("_"))
@@ -132,6 +138,7 @@ class NewsSpider(scrapy.Spider):
     profile: Profile
     profile_name: str
     base_url: str
+    allowed_domains: list[str]
     max_pages: int | None
     since: str | None
     mode_arg: str | None
@@ -175,7 +182,9 @@ class NewsSpider(scrapy.Spider):
         spider.max_pages, spider.since, spider.mode_arg = arguments.max_pages, arguments.since, arguments.mode
         spider.stop_after = arguments.stop_after
         spider.base_url = arguments.base_url
-        spider.allowed_domains = [urlsplit(spider.base_url).hostname]
+        host = urlsplit(spider.base_url).hostname
+        assert host  # CrawlArguments.parse takes only a base URL with a host
+        spider.allowed_domains = [host]
         # The site: base_url's origin, and the real site's hosts when that is what we crawl
         # (www.herts.police.uk and herts.police.uk); a replica or mirror is its own site.
         own = origin_key(spider.base_url)
@@ -218,7 +227,7 @@ class NewsSpider(scrapy.Spider):
             examined += 1
             if url is _END:
                 self.frontier.popleft()  # that sitemap or listing is done
-            elif url is not None and (request := self.article_request(url, source)):
+            elif isinstance(url, str) and (request := self.article_request(url, source)):
                 yield request
 
     def _pump(self):
@@ -231,7 +240,8 @@ class NewsSpider(scrapy.Spider):
 
         if not self._pump_scheduled:
             self._pump_scheduled = True
-            reactor.callLater(0, self._pump)
+            # twisted types the reactor as its interfaces' methods, whose first parameter mypy takes for self
+            reactor.callLater(0, self._pump)  # type: ignore[arg-type]
 
     def drain_refused(self):
         """The URLs decided not to be fetched since the last call, as PageFailure items."""
@@ -259,7 +269,8 @@ class NewsSpider(scrapy.Spider):
         if self.requests_made >= budget:
             self.bounded = True
             self._bound("requests", f"stopped making requests at {budget} (CRAWL_MAX_REQUESTS; by default "
-                                    f"{CRAWL_REQUESTS_FLOOR:,} plus twice what the archive holds and the site announces)")
+                                    f"{CRAWL_REQUESTS_FLOOR:,} plus twice what the archive holds "
+                                    "and the site announces)")
             return False
         self.requests_made += 1
         return True

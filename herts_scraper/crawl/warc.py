@@ -17,6 +17,7 @@ import os
 import zlib
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -25,8 +26,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from herts_scraper import __version__
-from herts_scraper.project import archive_path
 from herts_scraper.archive.report import DISK_FULL, is_disk_full
+from herts_scraper.project import archive_path
 
 logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 1_000_000_000
@@ -53,8 +54,8 @@ class WarcFiles:
         self.stem = f"{prefix}-{dt.datetime.now(dt.timezone.utc):%Y%m%d%H%M%S}-{os.getpid()}"
         self.serial = 0
         self.records = 0
-        self._fh = None
-        self._writer = None
+        self._fh: BinaryIO | None = None
+        self._writer: WARCWriter | None = None
 
     def _open(self) -> None:
         name = f"{self.stem}-{self.serial:05d}.warc.gz"
@@ -69,17 +70,21 @@ class WarcFiles:
         self._write(self._writer.create_warcinfo_record(name, info))
 
     def _write(self, record) -> None:
+        assert self._writer is not None and self._fh is not None  # opened by _open
         self._writer.write_record(record)
-        self._fh.write(zlib.compress(self._buffer.getbuffer(), GZIP_LEVEL, wbits=31))
+        # One gzip member (wbits=31); zlib.compress takes wbits only from Python 3.11 on.
+        gz = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+        self._fh.write(gz.compress(self._buffer.getbuffer()) + gz.flush())
         self._buffer.seek(0)
         self._buffer.truncate()
 
     def write_exchange(self, url: str, method: str, request_headers: list[tuple[str, str]], status: int,
                        response_headers: list[tuple[str, str]], body: bytes) -> None:
-        if self._writer is None or self._fh.tell() >= self.max_bytes:
+        if self._writer is None or self._fh is None or self._fh.tell() >= self.max_bytes:
             self.close()
             self._open()
         w = self._writer
+        assert w is not None  # opened above
         date = _warc_date()
         try:
             reason = http.HTTPStatus(status).phrase

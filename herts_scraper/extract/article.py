@@ -14,13 +14,12 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
-from herts_scraper.profiles import Generation, Profile, load_profile
-from herts_scraper.record import Article
-
 from herts_scraper.extract import content
 from herts_scraper.extract.dates import ANY_DATE_RE, parse_display_date, parse_iso_date
 from herts_scraper.extract.decode import decode_document, wide_codec
 from herts_scraper.extract.markdown import blocks_to_body, collect_images, element_blocks
+from herts_scraper.profiles import Generation, Profile, load_profile
+from herts_scraper.record import Article
 
 _META = etree.XPath("//meta[@content][@property or @name or @itemprop]")
 _LINK_CANONICAL = etree.XPath("//link[@href][contains(translate(@rel, 'CANOICL', 'canoicl'), 'canonical')]")
@@ -35,7 +34,8 @@ _NEAR_BEFORE = etree.XPath("preceding::text()[normalize-space()][position() <= 4
 _PUBLISHED_META = ("article:published_time", "og:published_time", "published_time", "datepublished",
                    "date", "dc.date", "dc.date.issued", "dcterms.created", "pubdate")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
-_LOOKS_HTML = re.compile(r"<(?:!doctype|html|head|body|meta|title|div|p|h[1-6]|article|main|span|a|ul|table|section)[\s>/]", re.I)
+_LOOKS_HTML = re.compile(r"<(?:!doctype|html|head|body|meta|title|div|p|h[1-6]|article|main|span|a|ul|table|section)"
+                         r"[\s>/]", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _CONTROL_SET = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])  # _CONTROL as bytes
 _BINARY_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])  # never in text, whatever the encoding
@@ -365,7 +365,7 @@ def _cms_id(doc, gens) -> str | None:
     for g in gens:
         css = g.raw.get("article", {}).get("cms_id") or ()
         css = [css] if isinstance(css, str) else list(css)
-        for sel, text in zip(g.cms_id, css):
+        for sel, text in zip(g.cms_id, css, strict=True):
             for el in sel(doc):
                 m = _CSS_ATTR.search(text)
                 value = el.get(m.group(1)) if m else _collapse("".join(el.itertext()))

@@ -35,7 +35,8 @@ ANY_DATE_RE = re.compile(
     rf"|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?!\d)",
     re.I,
 )
-ISO_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
+ISO_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})"
+                    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
 
 
 def to_iso(value: dt.datetime | dt.date, has_time: bool) -> str | None:
@@ -44,6 +45,7 @@ def to_iso(value: dt.datetime | dt.date, has_time: bool) -> str | None:
     if not has_time:
         d = value.date() if isinstance(value, dt.datetime) else value
         return d.isoformat()
+    assert isinstance(value, dt.datetime), "a time is shown only with a datetime"
     try:
         if value.tzinfo is None:
             value = value.replace(tzinfo=LONDON)
@@ -79,13 +81,12 @@ def parse_display_date(text: str, formats: tuple[str, ...] = ()) -> str | None:
                 continue
             return to_iso(value, has_time and "%H" in fmt)
     # No profile format fits: read the parts the regex found.
-    value = _from_match(m)
-    if value is None:
+    day = _from_match(m)
+    if day is None:
         return _dateparser(text if len(text) <= 80 else date_text, formats)
     if t:
-        value = dt.datetime(value.year, value.month, value.day, int(t.group(1)), int(t.group(2)))
-        return to_iso(value, True)
-    return to_iso(value, False)
+        return to_iso(dt.datetime(day.year, day.month, day.day, int(t.group(1)), int(t.group(2))), True)
+    return to_iso(day, False)
 
 
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
@@ -154,6 +155,8 @@ def _dateparser(text: str, formats: tuple[str, ...]) -> str | None:
 def parse_http_date(text: str | None) -> dt.datetime | None:
     """An HTTP header's date ("Sat, 21 Nov 2026 10:00:00 GMT": Last-Modified,
     Retry-After) as an aware datetime, or None."""
+    if text is None:
+        return None
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, OverflowError):  # OverflowError: a year of hundreds of digits

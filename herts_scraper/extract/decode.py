@@ -18,7 +18,9 @@ from bs4.dammit import UnicodeDammit
 # <meta charset=x> or <meta http-equiv=Content-Type content="...; charset=x">,
 # looked for in the first bytes only (where the HTML spec requires it).
 _META_CHARSET = re.compile(
-    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)|^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.I
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)"""
+    rb"""|^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._:-]+)""",
+    re.I,
 )
 _SNIFF_BYTES = 4096
 # UTF-32 first: its little-endian BOM starts with UTF-16's.
@@ -111,8 +113,9 @@ _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|
 _WESTERN = {"cp1252", "windows-1252", "iso-8859-1", "latin-1", "iso8859-1", "iso-8859-15", "ascii", "utf-8"}
 
 
-def _cp1252_bytes(exc: UnicodeDecodeError):
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
     """Codec error handler: undecodable bytes read as windows-1252 (latin-1 where undefined)."""
+    assert isinstance(exc, UnicodeDecodeError)  # a decoding handler only
     chunk = exc.object[exc.start : exc.end]
     return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in chunk), exc.end
 

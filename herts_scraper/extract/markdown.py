@@ -1,4 +1,5 @@
-"""HTML element -> the records' Markdown body (the body conventions of the record format: ../shared/notes/record-format.md).
+"""HTML element -> the records' Markdown body
+(the body conventions of the record format: ../shared/notes/record-format.md).
 
 A body is a list of blocks joined by a blank line. Inline runs collapse their
 whitespace; <br> survives as a newline through a placeholder, since it must
@@ -9,14 +10,21 @@ trees up to 2048 levels deep), so recursion stays far within Python's limit.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from herts_scraper.extract.conventions import (BR, finish_inline, indent, is_the_address, join_items, list_item, quote,
-                                       safe_address)
-
+from herts_scraper.extract.conventions import (
+    BR,
+    finish_inline,
+    indent,
+    is_the_address,
+    join_items,
+    list_item,
+    quote,
+    safe_address,
+)
 
 DROP = frozenset(
     "hr script style noscript iframe form button svg img picture source head title meta link base template"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+from typing import TypeGuard
 from urllib.parse import urljoin, urlsplit
 
 import yaml
@@ -32,7 +33,7 @@ class ProfileError(ValueError):
 _PLAIN_NAME = re.compile(r"[^\x00-\x1f\x7f/\\.\s][^\x00-\x1f\x7f/\\]{0,99}")
 
 
-def is_plain_name(text) -> bool:
+def is_plain_name(text) -> TypeGuard[str]:
     """Whether text can name a file or folder as it is (`Hertfordshire`, `City of London`)."""
     return isinstance(text, str) and _PLAIN_NAME.fullmatch(text) is not None
 
@@ -211,8 +212,10 @@ def _generation(name: str, raw: dict, force_slug: str) -> Generation:
         return Generation(
             name=name,
             start_paths=tuple(p.replace("{force}", force_slug) for p in raw.get("start_paths", ())),
-            article_paths=tuple(re.compile(p.replace("{force}", re.escape(force_slug))) for p in raw.get("article_paths", ())),
-            listing_paths=tuple(re.compile(p.replace("{force}", re.escape(force_slug))) for p in raw.get("listing_paths", ())),
+            article_paths=tuple(re.compile(p.replace("{force}", re.escape(force_slug)))
+                                for p in raw.get("article_paths", ())),
+            listing_paths=tuple(re.compile(p.replace("{force}", re.escape(force_slug)))
+                                for p in raw.get("listing_paths", ())),
             teaser_links=_compile_all(listing.get("teaser_links")),
             teaser_date=_compile_all(listing.get("teaser_date")),
             teaser_title=_compile_all(listing.get("teaser_title")),
@@ -232,7 +235,7 @@ def _generation(name: str, raw: dict, force_slug: str) -> Generation:
         raise ProfileError(f"generation {name!r}: {' '.join(str(exc).split())}") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_profile(name_or_path: str) -> Profile:
     """Load and compile a profile by name (`hertfordshire`) or by YAML path."""
     path = _resolve_path(name_or_path)

@@ -15,7 +15,15 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from herts_scraper.extract.conventions import BR, finish_inline, is_the_address, join_items, list_item, quote, safe_address
+from herts_scraper.extract.conventions import (
+    BR,
+    finish_inline,
+    is_the_address,
+    join_items,
+    list_item,
+    quote,
+    safe_address,
+)
 
 # -- inlines ------------------------------------------------------------------
 
@@ -558,7 +566,7 @@ def _build_list(lines: list[_Line], depth: int = 0):
 
 def _lists_of(lines: list[_Line]) -> list:
     """Split item lines into lists where the marker kind changes at the top depth."""
-    top = min(l.indent for l in lines)
+    top = min(ln.indent for ln in lines)
     groups: list[list[_Line]] = []
     for ln in lines:
         if ln.indent == top and groups and (ln.marker == "*") != (groups[-1][0].marker == "*"):
@@ -588,7 +596,7 @@ def _chunk_blocks(chunk: list[_Line]) -> list:
             j = i
             while j < len(chunk) and chunk[j].kind == "quote":
                 j += 1
-            blocks.append(Quote(markdown_to_blocks("\n".join(l.text for l in chunk[i:j]))))
+            blocks.append(Quote(markdown_to_blocks("\n".join(ln.text for ln in chunk[i:j]))))
             i = j
         else:
             j = i

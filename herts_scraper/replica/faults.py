@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 KINDS = ("503", "timeout", "truncate", "reset")
 DEFAULT_RATES = {"503": 0.05, "timeout": 0.02, "truncate": 0.01, "reset": 0.01}
@@ -54,7 +55,8 @@ def make_plan(faults=None, *, seed: int | None = None, timeout: float | None = N
     rates given on their own (each implies fault mode) -> a FaultPlan or None."""
     if isinstance(faults, str):
         raise TypeError("faults must be True, False, None or a FaultPlan")
-    overrides = {k: v for k, v in (("seed", seed), ("timeout", timeout), ("rates", rates)) if v is not None}
+    overrides: dict[str, Any] = {k: v for k, v in (("seed", seed), ("timeout", timeout), ("rates", rates))
+                                 if v is not None}
     if not faults and not overrides:
         return None
     plan = faults if isinstance(faults, FaultPlan) else FaultPlan()

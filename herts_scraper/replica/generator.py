@@ -21,16 +21,31 @@ import random
 import re
 import threading
 import unicodedata
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from herts_scraper.profiles import Profile, load_profile
 from herts_scraper.record import Article
 from herts_scraper.replica import vocabulary as V
 from herts_scraper.replica.blocks import (
-    Break, BulletList, Em, Figure, Heading, Link, NumberedList, Paragraph, Quote, Rule, Strong,
-    SummaryList, Table, Text, block_images, blocks_to_markdown, item,
+    Break,
+    BulletList,
+    Em,
+    Figure,
+    Heading,
+    Link,
+    NumberedList,
+    Paragraph,
+    Quote,
+    Rule,
+    Strong,
+    SummaryList,
+    Table,
+    Text,
+    block_images,
+    blocks_to_markdown,
+    item,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -335,6 +350,7 @@ def _title_and_summary(kind: str, f: dict, rng: random.Random) -> tuple[str, str
     name = f"{f['subject_first']} {f['subject_surname']}"
     person, age = _person(f), f["age"]
     appeal_lead = f"Officers are appealing for witnesses following {f['off_phrase']} in {town} on {day}."
+    pairs: tuple[tuple[str, str], ...]
     if kind == "appeal":
         pairs = ((f"Appeal for witnesses after {off} in {town}", appeal_lead),
                  (f"Witnesses sought following {off} on {f['street']}, {town}",
@@ -438,11 +454,11 @@ def _detail_paragraphs(rng: random.Random, f: dict, n: int) -> list:
     if kind in ("charge", "sentence"):
         pool += [
             f"{f['subject_first']} {f['subject_surname']}, {f['age']}, of {street}, {f['town2']}, appeared at {f['court']}.",
-            f"The court heard that the offences took place over several weeks and caused real distress to people living nearby.",
+            "The court heard that the offences took place over several weeks and caused real distress to people living nearby.",
         ]
     if kind == "community":
         pool += [
-            f"Residents were able to meet their local officers, ask questions and pick up crime prevention leaflets.",
+            "Residents were able to meet their local officers, ask questions and pick up crime prevention leaflets.",
             f"The work forms part of a wider plan agreed with {f['partner']} to make {town} a safer place to live and work.",
         ]
     if kind == "missing":
@@ -467,7 +483,7 @@ def _quote_paragraphs(rng: random.Random, f: dict) -> list:
     out = [Paragraph(first)]
     extra = [f"\u201cI want to reassure people in {f['town']} that we are doing everything we can, and that we take reports like this extremely seriously.",
              f"\u201cIf you saw anything unusual on {f['street']} that day, however small, please get in touch. Your information could be vital.",
-             f"\u201cI\u2019d also like to thank the community for their patience while officers were at the scene."]
+             "\u201cI\u2019d also like to thank the community for their patience while officers were at the scene."]
     for k in range(more):
         end = "\u201d" if k == more - 1 else ""
         out.append(Paragraph(extra[k] + end))
@@ -485,12 +501,12 @@ def _contact_paragraph(rng: random.Random, f: dict, origin: str) -> Paragraph:
     if style == 1:
         bare = _host(origin) + "/report"  # a link whose text is its own address
         return Paragraph(["You can report information online at ", Link(bare, "https://" + bare),
-                          f", speak to an operator in our Force Communications Room via ",
+                          ", speak to an operator in our Force Communications Room via ",
                           Link("web chat", origin + "/contact-us/web-chat/"),
-                          f" or call 101, quoting crime reference ", Strong((Text(ref),)), "."])
+                          " or call 101, quoting crime reference ", Strong((Text(ref),)), "."])
     if style == 2:
         text, href = _pick(rng, V.INTERNAL_LINKS)
-        return Paragraph(["If you can help, please ", Link(text, href), f" or call the non-emergency number 101, quoting ",
+        return Paragraph(["If you can help, please ", Link(text, href), " or call the non-emergency number 101, quoting ",
                           Em((Text(ref),)), "."])
     return Paragraph(f"Please call 101 quoting crime reference {ref} if you have any information.")
 
@@ -508,6 +524,7 @@ def _crimestoppers(rng: random.Random) -> Paragraph:
 def _advice_section(rng: random.Random, f: dict) -> list:
     head_text = rng.choice(("Crime prevention advice", "How to protect yourself", "Keeping your property safe"))
     quirk = rng.random()
+    head: Paragraph | Heading
     if quirk < 0.08:  # a space inside the bold sub-head, as CMS editors leave them
         head = Paragraph(Strong((Text(head_text + " "),)))
     elif quirk < 0.12:
@@ -573,7 +590,7 @@ def _quirky_paragraph(rng: random.Random, f: dict) -> Paragraph:
 
 
 def _long_roundup(rng: random.Random, f: dict) -> list:
-    out = [Paragraph(f"Here is a round-up of the results from {f['operation']}, which ran across {f['district']} and the neighbouring towns over the last month.")]
+    out: list[Paragraph | Heading] = [Paragraph(f"Here is a round-up of the results from {f['operation']}, which ran across {f['district']} and the neighbouring towns over the last month.")]
     actions = ("arrested a man on suspicion of {charge}", "seized {vehicle} being driven without insurance",
                "recovered {item} reported stolen from {town2}", "issued a community protection warning to a {age}-year-old",
                "carried out a warrant at an address on {street}", "stopped {vehicle} and found a quantity of cannabis")
@@ -626,7 +643,7 @@ def _body(stub: ArticleStub, seed: int, profile: Profile) -> list:
         blocks += _detail_paragraphs(rng, f, 1)
     blocks += _quote_paragraphs(rng, f)
     if rng.random() < 0.15:
-        blocks.append(Quote([Paragraph(f"\u201cThe support from officers made all the difference to us,\u201d said a relative of the victim.")]))
+        blocks.append(Quote([Paragraph("\u201cThe support from officers made all the difference to us,\u201d said a relative of the victim.")]))
     if rng.random() < 0.25:
         blocks += _advice_section(rng, f)
     if rng.random() < 0.14:
@@ -699,7 +716,7 @@ def _update(stub: ArticleStub, f: dict, k: int, seed: int, profile: Profile) -> 
                     f"{first}\u2019s family have made a fresh appeal for {first} to get in touch.",
                     f"{first} has been found safe and well. Thank you to everyone who shared our appeal."),
     }[stub.kind])
-    follows = [
+    follows: list[list[Paragraph | BulletList]] = [
         [Paragraph(f"Enquiries are continuing and officers would still like to hear from anyone with information. "
                    f"Please quote crime reference {f['ref']}.")],
         [Paragraph(f"{_officer(f)} said: \u201cThis shows what can be achieved when people in {town} work with us. "
@@ -711,7 +728,8 @@ def _update(stub: ArticleStub, f: dict, k: int, seed: int, profile: Profile) -> 
         order.shuffle(leads)
     order.shuffle(follows)
     lead = leads[(k - 1) % len(leads)]
-    blocks = [Paragraph([Strong((Text("Update: "),)), lead]) if rng.random() < 0.25 else Paragraph(lead)]
+    blocks: list[Paragraph | BulletList] = [
+        Paragraph([Strong((Text("Update: "),)), lead]) if rng.random() < 0.25 else Paragraph(lead)]
     if rng.random() < 0.6:
         blocks += follows[(k - 1) % len(follows)]
     return _Update(lead, tuple(blocks), rng.random() < 0.5)

@@ -513,7 +513,7 @@ def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
 def pagination(page: int, pages: int, href, templates: dict[str, str]) -> list[str]:
     """Pagination links in a generation's markup: templates for "prev", "page",
     "current", "gap" and "next", with {n} (the page number) and {href}."""
-    links = [("prev", page - 1)] if page > 1 else []
+    links: list[tuple[str, int | None]] = [("prev", page - 1)] if page > 1 else []
     links += [("gap", None) if n is None else ("current" if n == page else "page", n) for n in page_window(page, pages)]
     links += [("next", page + 1)] if page < pages else []
     return [templates[kind].format(n=n, href=esc(href(n)) if n else "") for kind, n in links]

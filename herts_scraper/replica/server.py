@@ -36,6 +36,7 @@ _LINGER_ZERO = struct.pack("ii", 1, 0)
 
 
 class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "herts-replica"
     sys_version = ""
@@ -108,6 +109,7 @@ class _HTTPServer(ThreadingHTTPServer):
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
         host, port = self.server_address[:2]
+        assert isinstance(host, str)  # an IP address, not a socket path
         self.netloc = f"{host}:{port}"
 
     def track(self, conn, opened: bool):
@@ -158,7 +160,9 @@ class ReplicaServer:
                                 gone_status=gone_status, faults=faults, fault_seed=fault_seed,
                                 fault_timeout=fault_timeout, fault_rates=fault_rates)
         self.httpd = _HTTPServer((host, port), self.site)
-        self.host, self.port = self.httpd.server_address[:2]
+        bound_host, self.port = self.httpd.server_address[:2]
+        assert isinstance(bound_host, str)  # an IP address, not a socket path
+        self.host = bound_host
         self.base_url = f"http://{self.host}:{self.port}"
         self._thread: threading.Thread | None = None
 
@@ -174,7 +178,7 @@ class ReplicaServer:
         """The site's counters (what GET /__replica__/stats answers)."""
         return self.site.stats()
 
-    def start(self) -> "ReplicaServer":
+    def start(self) -> ReplicaServer:
         if self._thread is None:
             self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                             name=f"replica:{self.port}", daemon=True)
@@ -193,7 +197,7 @@ class ReplicaServer:
     def serve_forever(self) -> None:
         self.httpd.serve_forever(poll_interval=0.2)
 
-    def __enter__(self) -> "ReplicaServer":
+    def __enter__(self) -> ReplicaServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -258,9 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     faults = p.add_argument_group("fault mode (never on /robots.txt)")
     faults.add_argument("--faults", action="store_true",
                         help="inject 503s, hangs, truncated bodies, resets and a redirect loop")
-    faults.add_argument("--fault-seed", metavar="N", type=int, default=None, help="seed of the fault RNG (default 0; implies --faults)")
+    faults.add_argument("--fault-seed", metavar="N", type=int, default=None,
+                        help="seed of the fault RNG (default 0; implies --faults)")
     faults.add_argument("--fault-timeout", metavar="S", type=float, default=None,
-                        help=f"seconds a hang lasts before the connection closes (default {DEFAULT_TIMEOUT:g}; implies --faults)")
+                        help=f"seconds a hang lasts before the connection closes "
+                             f"(default {DEFAULT_TIMEOUT:g}; implies --faults)")
     faults.add_argument("--fault-rates", metavar="SPEC", type=_argtype(parse_rates), default=None,
                         help="chance per request of each fault, e.g. 503=0.05,timeout=0.02,truncate=0.01,reset=0.01 "
                              "(the defaults; kinds left out never happen; implies --faults)")

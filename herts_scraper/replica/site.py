@@ -92,6 +92,7 @@ class Response:
 
 class _LRU:
     def __init__(self, size: int):
+        self.data: OrderedDict[object, object]
         self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
 
     def get(self, key, make):
@@ -272,7 +273,8 @@ class ReplicaSite:
         if page.etag:
             out.append(("ETag", page.etag))
         if page.last_modified:
-            out.append(("Last-Modified", email.utils.format_datetime(page.last_modified.astimezone(dt.timezone.utc), usegmt=True)))
+            out.append(("Last-Modified",
+                        email.utils.format_datetime(page.last_modified.astimezone(dt.timezone.utc), usegmt=True)))
         if page.status == 200 and _not_modified(page, headers):
             resp = Response(304, [h for h in out if h[0] in ("ETag", "Last-Modified", "Cache-Control")], b"")
         else:
@@ -282,14 +284,17 @@ class ReplicaSite:
         if fault == "truncate":
             if len(resp.body) < 2:  # nothing to cut (HEAD, 304, redirect): reset instead
                 return self._fault("reset", kind, method)
+            assert self.faults is not None  # it drew the fault
             self.faults.record(fault)
             resp.fault = fault
         elif page.status == 302 and path == self.loop_path:
+            assert self.faults is not None  # a loop path only in fault mode
             self.faults.record(REDIRECT_LOOP)
         self.request_stats.count(kind, resp.status)
         return resp
 
     def _fault(self, fault: str, kind: str, method: str) -> Response:
+        assert self.faults is not None  # only in fault mode
         self.faults.record(fault)
         if fault == "503":
             self.request_stats.count(kind, 503)
@@ -325,7 +330,8 @@ class ReplicaSite:
             return "article", Page(301, HTML, b"", headers=(("Location", path + "/"),))
         if path in pages.STATIC_PAGES:
             return "other", self._cache.get(("static", path), lambda: _template(
-                pages.render_static_page(path, self.generation, self.profile, timestamp=pages.TIMESTAMP_SLOT), etag=True))
+                pages.render_static_page(path, self.generation, self.profile, timestamp=pages.TIMESTAMP_SLOT),
+                etag=True))
         if self.generation == "soh":
             if path == self.news_path:
                 return "listing", self._cache.get(("listing",), lambda: _template(self._soh_listing(), etag=True))
@@ -376,7 +382,8 @@ class ReplicaSite:
             return self.not_found()
         loop = page == 1 and found is self.newest_first  # the plain News search
         return self._cache.get(("search", key, page), lambda: _template(pages.render_search_page(
-            (self._with_loop if loop else list)([self.teaser(i) for i in found[(page - 1) * PER_PAGE: page * PER_PAGE]]),
+            (self._with_loop if loop else list)(
+                [self.teaser(i) for i in found[(page - 1) * PER_PAGE: page * PER_PAGE]]),
             page, pages_n, len(found),
             self.profile, query={**q, "ct": ct}, timestamp=pages.TIMESTAMP_SLOT, per_page=PER_PAGE), etag=True))
 

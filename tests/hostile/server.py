@@ -17,8 +17,8 @@ import html
 import http.server
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 LISTING = "/news-and-appeals/"
 ARTICLE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title} | Hertfordshire Constabulary</title>
@@ -40,7 +40,7 @@ def listing_html(hrefs, *, extra: str = "") -> bytes:
     """A listing page: one teaser link per href, then `extra` markup (paging links)."""
     items = "".join(f'<li><a class="news-list__link" href="{html.escape(h)}">Story {i}</a></li>'
                     for i, h in enumerate(hrefs))
-    return f"<!DOCTYPE html><html><body><ul>{items}</ul>{extra}</body></html>".encode("utf-8")
+    return f"<!DOCTYPE html><html><body><ul>{items}</ul>{extra}</body></html>".encode()
 
 
 @dataclass
@@ -119,7 +119,7 @@ class HostileServer:
         with self._lock:
             return [h.path for h in self.hits]
 
-    def __enter__(self) -> "HostileServer":
+    def __enter__(self) -> HostileServer:
         self._thread.start()
         return self
 

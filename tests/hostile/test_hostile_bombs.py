@@ -52,7 +52,7 @@ def test_bombs_and_monsters_are_refused_and_memory_stays_low(site, tmp_path):
     for slug in ("huge", *BOMBS, "sitemap.xml"):
         assert failures[slug]["kind"] == "too-large", (slug, failures[slug]["reason"])
     assert "DOWNLOAD_MAXSIZE" in failures["bomb-0"]["reason"]
-    assert set(u.rsplit("/", 1)[-1] for u in result.articles()) == {"fine"}
+    assert {u.rsplit("/", 1)[-1] for u in result.articles()} == {"fine"}
     assert result.status == 3
 
 

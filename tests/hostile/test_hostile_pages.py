@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from herts_scraper.archive.store import Archive
 from herts_scraper.archive.export import export
+from herts_scraper.archive.store import Archive
 from tests.hostile.conftest import crawl
 from tests.hostile.server import LISTING, HostileServer, Reply, article_html, article_path, listing_html
 
