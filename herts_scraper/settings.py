@@ -74,6 +74,7 @@ EXTENSIONS = {
 # herts-scraper's own settings (override with -s NAME=value)
 ARCHIVE_PATH = "archive/herts.db"
 SITE_PROFILE = "hertfordshire"
+STOP_AFTER = 20  # incremental runs: stop walking a listing after this many known, unchanged teasers in a row
 ARCHIVE_BATCH_SIZE = 50  # articles per SQLite transaction
 WARC_ENABLED = True  # raw captures in <archive folder>/warc/
 WARC_DIR = None  # default: warc/ beside ARCHIVE_PATH

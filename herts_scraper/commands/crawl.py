@@ -31,7 +31,7 @@ class Command(ScrapyCrawl):
             # (raised inside the crawl they would be a long asyncio traceback and status 1).
             try:
                 check_settings(self.settings)
-                CrawlArguments.parse(opts.spargs, self.settings.get("SITE_PROFILE"))
+                CrawlArguments.parse(opts.spargs, self.settings)
             except UsageError as exc:
                 print(f"herts-scraper: {exc}", file=sys.stderr)
                 sys.exit(EXIT_CODES["usage"])

@@ -24,9 +24,9 @@ class RotatingLogFile:
         folder = Path(settings.get("LOG_DIR") or archive_path(settings).parent / "logs")
         folder.mkdir(parents=True, exist_ok=True)
         self.handler = _QuietRotatingFileHandler(
-            folder / "crawl.log", maxBytes=settings.getint("LOG_ROTATE_BYTES", 10_000_000),
-            backupCount=settings.getint("LOG_ROTATE_KEEP", 10), encoding="utf-8")
-        self.handler.setLevel(settings.get("LOG_LEVEL", "INFO"))
+            folder / "crawl.log", maxBytes=settings.getint("LOG_ROTATE_BYTES"),
+            backupCount=settings.getint("LOG_ROTATE_KEEP"), encoding="utf-8")
+        self.handler.setLevel(settings.get("LOG_LEVEL"))
         self.handler.setFormatter(logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT")))
         logging.getLogger().addHandler(self.handler)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)

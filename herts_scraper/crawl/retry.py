@@ -17,6 +17,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
 
+from herts_scraper import settings as defaults
 from herts_scraper.extract.dates import parse_http_date
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def retry_after_seconds(value: str | bytes | None, now: dt.datetime | None = Non
 class RetryAfterMiddleware(RetryMiddleware):
     def __init__(self, settings):
         super().__init__(settings)
-        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 120)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", defaults.RETRY_AFTER_MAX)  # usable outside the project too
 
     # Scrapy awaits a coroutine process_response; the base class's method is synchronous.
     async def process_response(self, request, response):  # type: ignore[override]

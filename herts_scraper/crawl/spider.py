@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
+from scrapy.settings import BaseSettings as Settings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeoutError
 
@@ -61,7 +62,6 @@ from herts_scraper.profiles import Profile, load_profile
 
 MODES = ("incremental", "full")
 ARGUMENTS = ("base_url", "max_pages", "since", "profile", "mode", "stop_after")
-DEFAULT_STOP_AFTER = 20
 # Discovered article URLs (sitemaps, listings) wait in the frontier as strings and become
 # requests a few at a time, so a 20,000-article sitemap or a 300,000-teaser listing does
 # not fill the scheduler (memory stays flat) ...
@@ -83,10 +83,10 @@ class CrawlArguments:
     max_pages: int | None = None
     since: str | None = None
     mode: str | None = None
-    stop_after: int = DEFAULT_STOP_AFTER
+    stop_after: int = 0  # set by parse: the argument, else the setting STOP_AFTER
 
     @classmethod
-    def parse(cls, kwargs: dict, default_profile: str) -> CrawlArguments:
+    def parse(cls, kwargs: dict, settings: Settings) -> CrawlArguments:
         """Raises UsageError (one line) for an unknown name or a bad value. Names starting
         with "_" are left alone (scrapyd passes `_job`)."""
         unknown = sorted(k for k in kwargs if k not in ARGUMENTS and not k.startswith("_"))
@@ -102,7 +102,7 @@ class CrawlArguments:
         except ValueError:
             raise UsageError(f"since must be a date as YYYY-MM-DD, not {since!r}") from None
         try:
-            profile = load_profile(kwargs.get("profile") or default_profile)
+            profile = load_profile(kwargs.get("profile") or settings.get("SITE_PROFILE"))
         except ValueError as exc:  # ProfileError: missing or malformed
             raise UsageError(str(exc)) from None
         base = (kwargs.get("base_url") or profile.origin).strip().rstrip("/")
@@ -116,7 +116,7 @@ class CrawlArguments:
         return cls(base_url=f"{parts.scheme}://{parts.netloc}", profile=profile,
                    max_pages=_positive_int("max_pages", kwargs.get("max_pages")),
                    since=since, mode=mode,
-                   stop_after=_positive_int("stop_after", kwargs.get("stop_after")) or DEFAULT_STOP_AFTER)
+                   stop_after=_positive_int("stop_after", kwargs.get("stop_after")) or settings.getint("STOP_AFTER"))
 
 _XML_START = re.compile(rb"^\s*(<\?xml|<rss|<feed|<urlset|<sitemapindex)", re.I)
 
@@ -176,7 +176,7 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        arguments = CrawlArguments.parse(spider.arguments_given, settings.get("SITE_PROFILE"))
+        arguments = CrawlArguments.parse(spider.arguments_given, settings)
         spider.arguments = arguments
         spider.profile, spider.profile_name = arguments.profile, arguments.profile.name
         spider.max_pages, spider.since, spider.mode_arg = arguments.max_pages, arguments.since, arguments.mode
@@ -190,7 +190,7 @@ class NewsSpider(scrapy.Spider):
         own = origin_key(spider.base_url)
         on_real_site = (urlsplit(spider.base_url).hostname or "").lower() in spider.profile.hosts
         spider.site_hosts = frozenset({own, *(spider.profile.hosts if on_real_site else ())})
-        spider.url_length_limit = settings.getint("URL_LENGTH_LIMIT", 2083)
+        spider.url_length_limit = settings.getint("URL_LENGTH_LIMIT")
         caps = [c for c in (settings.getint("LISTING_MAX_PAGES"), spider.max_pages) if c]
         spider.listing_max_pages = min(caps) if caps else 0  # 0: no bound
         spider.listing_max_stale = settings.getint("LISTING_MAX_STALE_PAGES")

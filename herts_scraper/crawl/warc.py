@@ -30,7 +30,6 @@ from herts_scraper.archive.report import DISK_FULL, is_disk_full
 from herts_scraper.project import archive_path
 
 logger = logging.getLogger(__name__)
-DEFAULT_MAX_BYTES = 1_000_000_000
 GZIP_LEVEL = 1  # fastest: 10% larger than level 9, a third of the CPU
 
 
@@ -46,7 +45,7 @@ def _warc_date(when: dt.datetime | None = None) -> str:
 class WarcFiles:
     """Rotating WARC output: <folder>/<prefix>-<UTC time>-<pid>-<nnnnn>.warc.gz."""
 
-    def __init__(self, folder: str | Path, info: dict, prefix: str = "herts", max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, folder: str | Path, info: dict, max_bytes: int, prefix: str = "herts"):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.info = info
@@ -125,7 +124,7 @@ class WarcCaptureMiddleware:
         settings = crawler.settings
         self.crawler = crawler
         self.folder = settings.get("WARC_DIR") or warc_dir_for(archive_path(settings))
-        self.max_bytes = settings.getint("WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
+        self.max_bytes = settings.getint("WARC_MAX_BYTES")
         self.files: WarcFiles | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -134,7 +133,7 @@ class WarcCaptureMiddleware:
     def from_crawler(cls, crawler):
         from scrapy.exceptions import NotConfigured
 
-        if not crawler.settings.getbool("WARC_ENABLED", True):
+        if not crawler.settings.getbool("WARC_ENABLED"):
             raise NotConfigured
         return cls(crawler)
 
