@@ -12,6 +12,7 @@ from herts_scraper.demo import scrapy_crawl
 from herts_scraper.record import parse_record, record_name, redumps_identically
 from herts_scraper.replica.generator import generate_article
 from herts_scraper.replica.server import ReplicaServer
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # real crawls: `make test-fast` leaves them out
 
@@ -130,3 +131,16 @@ def test_max_pages_and_since_limit_the_crawl(tmp_path):
     assert expected <= got
     assert all(row_date is None or row_date[:10] >= cutoff.isoformat()
                for row_date in (r["published"] for r in Archive(db2).articles()))
+
+
+def test_a_profile_given_as_a_yaml_path_reaches_the_archive_writer(tmp_path):
+    """The writer process loads the profile again: by the path given, not by the profile's name."""
+    custom = tmp_path / "my-herts.yaml"
+    text = (ROOT / "herts_scraper" / "profiles" / "hertfordshire.yaml").read_text(encoding="utf-8")
+    custom.write_text(text.replace("name: hertfordshire", "name: my-herts"), encoding="utf-8")
+    db = tmp_path / "herts.db"
+    with ReplicaServer(articles=20, generation="soh") as server:
+        assert scrapy_crawl(server.base_url, str(db), "-a", f"profile={custom}", "-s", "LOG_LEVEL=WARNING") == 0
+    with Archive(db) as archive:
+        assert archive.count() == 20
+        assert '"profile": "my-herts"' in archive.runs()[0]["args"]

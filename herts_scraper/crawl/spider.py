@@ -80,6 +80,7 @@ class CrawlArguments:
 
     base_url: str  # origin, e.g. https://www.herts.police.uk or http://127.0.0.1:8000
     profile: Profile
+    profile_source: str  # the name or YAML path it was loaded from (the archive writer loads it again)
     max_pages: int | None = None
     since: str | None = None
     mode: str | None = None
@@ -101,8 +102,9 @@ class CrawlArguments:
             since = dt.date.fromisoformat(since).isoformat() if since else None
         except ValueError:
             raise UsageError(f"since must be a date as YYYY-MM-DD, not {since!r}") from None
+        profile_source = kwargs.get("profile") or settings.get("SITE_PROFILE")
         try:
-            profile = load_profile(kwargs.get("profile") or settings.get("SITE_PROFILE"))
+            profile = load_profile(profile_source)
         except ValueError as exc:  # ProfileError: missing or malformed
             raise UsageError(str(exc)) from None
         base = (kwargs.get("base_url") or profile.origin).strip().rstrip("/")
@@ -113,7 +115,7 @@ class CrawlArguments:
             valid = False
         if not valid:
             raise UsageError(f"base_url must be an http(s) URL such as http://127.0.0.1:8000, not {base!r}")
-        return cls(base_url=f"{parts.scheme}://{parts.netloc}", profile=profile,
+        return cls(base_url=f"{parts.scheme}://{parts.netloc}", profile=profile, profile_source=profile_source,
                    max_pages=_positive_int("max_pages", kwargs.get("max_pages")),
                    since=since, mode=mode,
                    stop_after=_positive_int("stop_after", kwargs.get("stop_after")) or settings.getint("STOP_AFTER"))
@@ -178,7 +180,7 @@ class NewsSpider(scrapy.Spider):
         settings = crawler.settings
         arguments = CrawlArguments.parse(spider.arguments_given, settings)
         spider.arguments = arguments
-        spider.profile, spider.profile_name = arguments.profile, arguments.profile.name
+        spider.profile, spider.profile_name = arguments.profile, arguments.profile_source
         spider.max_pages, spider.since, spider.mode_arg = arguments.max_pages, arguments.since, arguments.mode
         spider.stop_after = arguments.stop_after
         spider.base_url = arguments.base_url
