@@ -507,3 +507,24 @@ def test_speed_report(capsys):
     with capsys.disabled():
         print(f"\n[extract] {len(page) / 1024:.1f} KB SOH page: {per_page:.3f} ms/page;"
               f" date: strptime path {ours:.1f} us/call, dateparser (reused DateDataParser) {dp:.0f} us/call")
+
+
+def test_bundled_profiles_load_from_a_zipped_package(tmp_path):
+    """As from an egg or a zip (scrapyd deploys eggs): profiles are package resources, not files."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from tests.conftest import ROOT
+
+    archive = tmp_path / "herts_scraper.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in (ROOT / "herts_scraper").rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zf.write(path, path.relative_to(ROOT).as_posix())
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); import herts_scraper.profiles as p; "
+             "assert '.zip' in p.__file__, p.__file__; "
+             "print(p.load_profile('hertfordshire').area, p.load_profile('merseyside').area)")
+    result = subprocess.run([sys.executable, "-c", probe, str(archive)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["Hertfordshire", "Merseyside"]

@@ -1,14 +1,18 @@
 """Site profiles: everything the project knows about one force's website.
 
-A profile is a YAML file in this folder (or any path). It may `extends:` a
-platform file; dictionaries merge, the child winning, and `furniture_phrases`
-add up. CSS selectors are compiled once to lxml XPath objects here so that the
-extraction hot path never translates CSS.
+A profile is a YAML file in this package (read with importlib.resources, so
+the bundled profiles load from a wheel, an egg or a zip as well as from a
+folder) or at any path. It may `extends:` a platform file; dictionaries
+merge, the child winning, and `furniture_phrases` add up. CSS selectors are
+compiled once to lxml XPath objects here so that the extraction hot path
+never translates CSS.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,7 +23,13 @@ import yaml
 from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 
-PROFILE_DIR = Path(__file__).parent
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # Python 3.10
+    from importlib.abc import Traversable
+
+# The bundled profiles, wherever the package lives (a folder, a wheel, a zipped egg).
+BUNDLED = importlib.resources.files(__name__)
 _ADDITIVE_LISTS = {"furniture_phrases"}
 _translator = HTMLTranslator()
 
@@ -101,7 +111,7 @@ class Profile:
     furniture_phrases: tuple[str, ...]
     robots_disallow: tuple[str, ...]
     title_prefix_updated: str | None
-    path: Path | None = None
+    path: Path | Traversable | None = None
     raw: dict = field(repr=False, compare=False, default_factory=dict)
 
     # -- URLs ---------------------------------------------------------------
@@ -175,20 +185,20 @@ def _merge(base: dict, child: dict) -> dict:
     return out
 
 
-def _resolve_path(name_or_path: str) -> Path:
+def _resolve_path(name_or_path: str) -> Path | Traversable:
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml"):
         if p.is_file():
             return p
         raise ProfileError(f"no profile file {name_or_path}")
-    candidate = PROFILE_DIR / f"{name_or_path}.yaml"
-    if candidate.exists():
+    candidate = BUNDLED / f"{name_or_path}.yaml"
+    if candidate.is_file():
         return candidate
-    known = sorted(x.stem for x in PROFILE_DIR.glob("*.yaml"))
+    known = sorted(x.name[: -len(".yaml")] for x in BUNDLED.iterdir() if x.name.endswith(".yaml"))
     raise ProfileError(f"no site profile {name_or_path!r}; known profiles: {', '.join(known)}")
 
 
-def _load_raw(path: Path, depth: int = 0) -> dict:
+def _load_raw(path: Path | Traversable, depth: int = 0) -> dict:
     if depth > 5:
         raise ProfileError(f"{path}: `extends` nests too deep")
     try:
@@ -262,7 +272,7 @@ def load_profile(name_or_path: str) -> Profile:
         raise ProfileError(f"{path}: {' '.join(str(exc).split())}") from None
 
 
-def _profile(path: Path, raw: dict, gens: dict[str, Generation]) -> Profile:
+def _profile(path: Path | Traversable, raw: dict, gens: dict[str, Generation]) -> Profile:
     origin = raw["origin"].rstrip("/")
     hosts = tuple(h.lower() for h in raw.get("hosts") or (urlsplit(origin).netloc,))
     return Profile(
