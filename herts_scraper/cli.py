@@ -33,7 +33,7 @@ from herts_scraper.archive.report import EXIT_CODES
 from herts_scraper.archive.store import Archive, ArchiveError, archive_problem
 from herts_scraper.profiles import ProfileError, load_profile
 
-EXIT_USAGE = 2
+EXIT_USAGE, EXIT_FAILED = EXIT_CODES["usage"], EXIT_CODES["failed"]  # one table: archive/report.py
 EXPORTS = "exports"  # --out, in the current folder like any path given on the command line
 DB_HELP = "the archive (default: the setting ARCHIVE_PATH)"
 
@@ -79,7 +79,7 @@ def _cmd_extract(args) -> int:
     try:
         article = extract_article(html, url, profile)
     except RejectedPage as exc:
-        raise CommandError(f"{args.page} is not an article page: {exc}", 1) from None
+        raise CommandError(f"{args.page} is not an article page: {exc}", EXIT_FAILED) from None
     if args.format == "json":
         print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -112,9 +112,9 @@ def _cmd_export(args) -> int:
         try:
             result = export(archive, args.out, args.format, include_removed=args.include_removed)
         except UnsafePath as exc:
-            raise CommandError(str(exc), 1) from None
+            raise CommandError(str(exc), EXIT_FAILED) from None
         except OSError as exc:
-            raise CommandError(f"cannot write {exc.filename or args.out}: {exc.strerror}", 1) from None
+            raise CommandError(f"cannot write {exc.filename or args.out}: {exc.strerror}", EXIT_FAILED) from None
     print(f"exported {result['articles']} articles ({result['written']} files written) to {result['path']}")
     return 0
 
@@ -146,7 +146,7 @@ def _cmd_history(args) -> int:
     with _open_archive(args.db) as archive:
         row = archive.article(args.url)
         if row is None:
-            raise CommandError(f"{args.url} is not in {args.db}", 1)
+            raise CommandError(f"{args.url} is not in {args.db}", EXIT_FAILED)
         versions = archive.versions(args.url)
     removed = f", removed {row['removed_at']}" if row["removed_at"] else ""
     print(f"{args.url}: {len(versions)} version(s), first seen {row['first_seen']}{removed}")
@@ -262,9 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     except ProfileError as exc:
         return _fail(args, str(exc), EXIT_USAGE)
     except ArchiveError as exc:
-        return _fail(args, str(exc), 1)
+        return _fail(args, str(exc), EXIT_FAILED)
     except sqlite3.DatabaseError as exc:  # damage found past the first pages, a full disk
-        return _fail(args, archive_problem(args.db, exc), 1)
+        return _fail(args, archive_problem(args.db, exc), EXIT_FAILED)
 
 
 def _fail(args, message: str, status: int) -> int:

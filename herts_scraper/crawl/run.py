@@ -100,9 +100,8 @@ class ArchiveRun:
         if not hasattr(spider, "use_archive"):
             return
         self.lock = lock_archive(self.path)
-        with Archive(self.path) as archive:
-            spider.use_archive(ArchiveState.load(archive))
         self.archive = Archive(self.path)
+        spider.use_archive(ArchiveState.load(self.archive))
         args = {k: v for k, v in (("base_url", spider.base_url), ("max_pages", spider.max_pages),
                                   ("since", spider.since), ("profile", spider.profile.name)) if v}
         self.started = now_iso()

@@ -146,6 +146,7 @@ class NewsSpider(scrapy.Spider):
     mode_arg: str | None
     mode: str
     stop_after: int
+    origin: str | None  # base_url's host[:port] as the site boundary compares it
     site_hosts: frozenset
     url_length_limit: int
     listing_max_pages: int
@@ -189,9 +190,9 @@ class NewsSpider(scrapy.Spider):
         spider.allowed_domains = [host]
         # The site: base_url's origin, and the real site's hosts when that is what we crawl
         # (www.herts.police.uk and herts.police.uk); a replica or mirror is its own site.
-        own = origin_key(spider.base_url)
-        on_real_site = (urlsplit(spider.base_url).hostname or "").lower() in spider.profile.hosts
-        spider.site_hosts = frozenset({own, *(spider.profile.hosts if on_real_site else ())})
+        spider.origin = origin_key(spider.base_url)
+        on_real_site = host.lower() in spider.profile.hosts
+        spider.site_hosts = frozenset({spider.origin, *(spider.profile.hosts if on_real_site else ())})
         spider.url_length_limit = settings.getint("URL_LENGTH_LIMIT")
         caps = [c for c in (settings.getint("LISTING_MAX_PAGES"), spider.max_pages) if c]
         spider.listing_max_pages = min(caps) if caps else 0  # 0: no bound
@@ -336,7 +337,7 @@ class NewsSpider(scrapy.Spider):
     def _own(self, url: str) -> str | None:
         """url on this crawl's origin (a real-site URL moved onto a replica's), or None if off the site."""
         url = clean_url(rebase(url, self.base_url, self.profile)) or ""
-        return url if origin_key(url) == origin_key(self.base_url) else None
+        return url if origin_key(url) == self.origin else None
 
     def canonical(self, url: str) -> str:
         return self.profile.on_origin(url, self.base_url)
