@@ -54,9 +54,10 @@ LOG_LEVEL = "INFO"
 
 COMMANDS_MODULE = "herts_scraper.commands"  # `scrapy crawl` with exit codes that say what happened
 
-ITEM_PIPELINES = {
-    "herts_scraper.crawl.pipeline.ArchivePipeline": 300,
-}
+# No item pipeline of ours: Scrapy's items are the archived articles (crawl/items.py ArticleItem),
+# for feeds (-O articles.jsonl) and any pipeline a user adds; the archive is written by the run
+# extension (crawl/run.py) before an item is yielded.
+ITEM_PIPELINES: dict[str, int] = {}
 DOWNLOADER_MIDDLEWARES = {
     # first of all: no request (link, redirect, refresh, retry, robots.txt) leaves the site
     "herts_scraper.crawl.boundary.SiteBoundaryMiddleware": 50,
@@ -69,9 +70,14 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "herts_scraper.crawl.logs.RotatingLogFile": 0,
     "herts_scraper.crawl.run.ArchiveRun": 0,  # the run's bookkeeping: lock, state, writer, status, report
+    "scrapy.extensions.logstats.LogStats": None,  # replaced by the progress line:
+    "herts_scraper.crawl.progress.ProgressLog": 0,
 }
 
 # herts-scraper's own settings (override with -s NAME=value)
+# False: no archive, no WARC, no crawl.log; Scrapy's inspection commands (shell, fetch, view,
+# parse) set it so, and the spider then extracts articles itself (items, feeds) without storing them.
+ARCHIVE_ENABLED = True
 ARCHIVE_PATH = "archive/herts.db"
 SITE_PROFILE = "hertfordshire"
 STOP_AFTER = 20  # incremental runs: stop walking a listing after this many known, unchanged teasers in a row
@@ -84,6 +90,7 @@ LOG_ROTATE_BYTES = 10_000_000
 LOG_ROTATE_KEEP = 10
 HEALTH_MAX_MISSING_SHARE = 0.02  # more of a run's articles without date or body: unhealthy
 RUN_REPORT = True  # print the one-screen report at the end of a crawl
+PROGRESS_INTERVAL = 60.0  # seconds between progress lines in the log (articles so far, pages/s, queue); 0: none
 # Bounds on what a hostile or broken site can make a crawl do (each hit is reported; 0 lifts
 # the first three):
 LISTING_MAX_PAGES = 2000  # pages of one listing's pagination (-a max_pages lowers it)

@@ -169,7 +169,11 @@ def test_a_crawl_killed_with_sigkill_is_finished_by_the_next(tmp_path):
         assert archive.db["versions"].count == 1500  # no duplicate, no spurious version
         statuses = [r["status"] for r in archive.runs()]
         assert statuses == ["killed", "killed", "ok"]
-        assert archive.runs()[-1]["mode"] == "full"  # an interrupted history resumes with a full sweep
+        last = archive.runs()[-1]
+        assert last["mode"] == "full"  # the killed runs were full sweeps: the next one goes on with it
+        # ... without redoing their work: only the articles they had not stored are fetched
+        assert (last["new"], last["unchanged"], last["not_modified"]) == (1500 - partial_count, 0, 0)
+        assert archive.get_meta("last_full_sweep") == archive.runs()[0]["started"]  # one sweep, over three runs
 
 
 def test_a_crawl_under_faults_loses_nothing(tmp_path):

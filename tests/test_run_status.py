@@ -25,8 +25,9 @@ TABLE = [
     ({**FINE, "writer_failure": "Traceback ..."},                         "failed:archive-writer",       1),
     ({**FINE, "writer_failure": f"{DISK_FULL}: database or disk is full"}, f"failed:{DISK_FULL}",        1),
     ({**FINE, "reason": DISK_FULL},                                       f"failed:{DISK_FULL}",         1),
-    ({**FINE, "reason": "shutdown"},                                      "interrupted",                 1),
-    ({**FINE, "reason": "closespider_itemcount"},                         "failed:closespider_itemcount", 1),
+    ({**FINE, "reason": "shutdown"},                                      "interrupted",                 5),
+    ({**FINE, "reason": "closespider_itemcount"},                         "stopped:itemcount",           5),
+    ({**FINE, "reason": "closespider_timeout", "stored": 0},              "stopped:timeout",             5),
     ({**FINE, "reason": "archive_writer_failed", "writer_failure": "x"},  "failed:archive-writer",       1),
     ({**FINE, "reason": "cancelled"},                                     "failed:cancelled",            1),
 ]
@@ -40,5 +41,5 @@ def test_status_and_exit_code(facts, status, code):
 
 def test_every_exit_status_is_covered():
     covered = {code for _, _, code in TABLE} | {exit_code("usage"), exit_code("locked")}
-    assert covered == set(EXIT_CODES.values()) == {0, 1, 2, 3, 4, 75}
+    assert covered == set(EXIT_CODES.values()) == {0, 1, 2, 3, 4, 5, 75}
     assert exit_code(None) == 1  # a crawl that never got to decide (it crashed) failed

@@ -10,10 +10,12 @@ from pathlib import Path
 
 EXIT_CODES = {
     "ok": 0,
-    "failed": 1,          # the crawl itself failed: no articles, a crash, an interrupted run
+    "failed": 1,          # the crawl itself failed: no articles, a crash, the archive writer
     "usage": 2,           # a bad spider argument or setting: nothing was started
     "incomplete": 3,      # pages failed or were rejected; they are recorded and retried first next time
     "unhealthy": 4,       # a health check failed: the site's markup has probably changed
+    "stopped": 5,         # stopped on purpose (CLOSESPIDER_*: stopped:<limit>); the next run goes on from there
+    "interrupted": 5,     # stopped by Ctrl-C or SIGTERM; the next run goes on from there
     "locked": 75,         # another crawl holds the archive (EX_TEMPFAIL: try later)
 }
 
@@ -37,7 +39,7 @@ class RunFacts:
     stored: int = 0  # articles new, changed, unchanged or confirmed by a 304
     skipped: int = 0  # older than `since`, or refused on purpose
     removed: int = 0
-    teasers_known: int = 0  # incremental runs: known, unchanged teasers passed over
+    teasers_known: int = 0  # known articles passed over: unchanged teasers, or done by the stopped run resumed
     problems: tuple[str, ...] = ()  # health checks that failed
     failed: int = 0
     rejected: int = 0
@@ -45,13 +47,18 @@ class RunFacts:
 
 def run_status(facts: RunFacts) -> str:
     """The run's status, first reason first: "ok", "incomplete", "unhealthy",
-    "interrupted" or "failed:<why>" (see EXIT_CODES for what each exits with)."""
+    "interrupted" (Ctrl-C, SIGTERM), "stopped:<limit>" (CLOSESPIDER_<LIMIT>) or
+    "failed:<why>" (see EXIT_CODES for what each exits with)."""
     if facts.reason == DISK_FULL or (facts.writer_failure or "").startswith(DISK_FULL):
         return f"failed:{DISK_FULL}"
     if facts.writer_failure:
         return "failed:archive-writer"
+    if facts.reason == "shutdown":
+        return "interrupted"
+    if facts.reason.startswith("closespider_"):  # Scrapy's CloseSpider extension: a limit the user set
+        return f"stopped:{facts.reason.removeprefix('closespider_')}"
     if facts.reason != "finished":
-        return "interrupted" if facts.reason == "shutdown" else f"failed:{facts.reason}"
+        return f"failed:{facts.reason}"
     if not (facts.stored or facts.skipped or facts.removed or facts.teasers_known):
         return "failed:no-articles"  # the site gave nothing we could recognise
     if facts.problems:
@@ -61,8 +68,14 @@ def run_status(facts: RunFacts) -> str:
     return "ok"
 
 
+def stopped_early(status: str) -> bool:
+    """A run that stopped before the end without failing: Ctrl-C, a CLOSESPIDER_* limit, a kill.
+    The next run resumes it (crawl.run.ArchiveState)."""
+    return status in ("interrupted", "killed") or status.startswith("stopped:")
+
+
 def exit_code(status: str | None) -> int:
-    """The exit status of `scrapy crawl` for a run status ("failed:..." and "interrupted" are 1)."""
+    """The exit status of `scrapy crawl` for a run status ("failed:..." is 1, "stopped:..." 5)."""
     if not status:
         return EXIT_CODES["failed"]
     return EXIT_CODES.get(status.split(":")[0], EXIT_CODES["failed"])

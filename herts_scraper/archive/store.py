@@ -200,17 +200,17 @@ class Archive:
     # -- articles -----------------------------------------------------------------
     def store_many(self, captures: Iterable[Capture], run_id: int | None = None) -> dict:
         """Store a batch of captures in one transaction. Returns counts by outcome."""
-        counts = {"new": 0, "changed": 0, "unchanged": 0, "partial": 0}
+        captures = list(captures)
+        return outcome_counts(captures, self.store_batch(captures, run_id))
+
+    def store_batch(self, captures: Iterable[Capture], run_id: int | None = None) -> list[tuple[str, int]]:
+        """Store a batch of captures in one transaction. Returns, for each capture, its
+        outcome ("new", "changed", "unchanged") and how many versions its article now has."""
         now = now_iso()
         with self.db.atomic():
-            for cap in captures:
-                outcome = self._store(cap, cap.fetched_at or now, run_id)
-                counts[outcome] += 1
-                if cap.article.status == "partial":
-                    counts["partial"] += 1
-        return counts
+            return [self._store(cap, cap.fetched_at or now, run_id) for cap in captures]
 
-    def _store(self, cap: Capture, seen: str, run_id: int | None) -> str:
+    def _store(self, cap: Capture, seen: str, run_id: int | None) -> tuple[str, int]:
         art = cap.article
         digest = art.content_hash()
         row = self.db.execute(
@@ -231,7 +231,7 @@ class Archive:
                 [seen, art.url, row[1]],
             )
             self._resolve_failures(cap.fetched_url, art.url, seen)
-            return "unchanged"
+            return "unchanged", row[1]
         version = (row[1] if row else 0) + 1
         fields = {
             **_content(art, digest), **http,
@@ -245,7 +245,7 @@ class Archive:
             self.db.execute(_INSERT_ARTICLE, [fields[c] for c in _ARTICLE_COLUMNS])
         self._insert_version(fields, version, seen, run_id)
         self._resolve_failures(cap.fetched_url, art.url, seen)
-        return "changed" if row else "new"
+        return ("changed" if row else "new"), version
 
     def _insert_version(self, content: dict, version: int, seen: str, run_id: int | None) -> None:
         """Version `version` of an article, first seen `seen`; content: its columns, as _content gives them."""
@@ -291,7 +291,7 @@ class Archive:
             return self._widen(cap, when, history, following)
         if following is None and past_current:
             history.append(_Span(len(history) + 1, digest, when, when))
-            return self._store(cap, when, None)
+            return self._store(cap, when, None)[0]
         # From inside the history: versions after T move up to make room.
         base = current.version if current else 0
         added = [_Span(base + 1, digest, when, when)]
@@ -325,7 +325,7 @@ class Archive:
         latest = span is history[-1]
         if latest and when >= span.last_seen:
             span.last_seen = when
-            return self._store(cap, when, None)  # as a crawl seeing it again: last_seen, validators, removal
+            return self._store(cap, when, None)[0]  # as a crawl seeing it again: last_seen, validators, removal
         span.first_seen, span.last_seen = min(span.first_seen, when), max(span.last_seen, when)
         url = cap.article.url
         self.db.execute("update versions set first_seen = ?, last_seen = ? where url = ? and version = ?",
@@ -377,7 +377,7 @@ class Archive:
     def known(self) -> dict[str, Known]:
         """What a crawl needs to know of each archived article, by URL."""
         return {r[0]: Known(*r[1:]) for r in self.db.execute(
-            "select url, title, etag, last_modified, removed_at from articles")}
+            "select url, title, etag, last_modified, removed_at, last_seen from articles")}
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
@@ -427,6 +427,15 @@ class Archive:
         return list(self.db.query("select * from crawl_runs order by id"))
 
 
+def outcome_counts(captures: list[Capture], outcomes: list[tuple[str, int]]) -> dict:
+    """Counts by outcome of a stored batch, partial articles counted apart too."""
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "partial": 0}
+    for cap, (outcome, _) in zip(captures, outcomes, strict=True):
+        counts[outcome] += 1
+        counts["partial"] += cap.article.status == "partial"
+    return counts
+
+
 def decode_row(row: dict) -> dict:
     out = dict(row)
     for key in _JSON_FIELDS:
@@ -464,6 +473,7 @@ class Known(NamedTuple):
     etag: str | None
     last_modified: str | None
     removed_at: str | None
+    last_seen: str | None = None  # the last time a crawl fetched it or had a 304 for it
 
 
 @dataclass(slots=True)

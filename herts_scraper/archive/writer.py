@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,14 +38,18 @@ from herts_scraper import EXTRACTOR_VERSION
 from herts_scraper.archive.health import HealthConfig, RunHealth
 from herts_scraper.archive.report import DISK_FULL, is_disk_full
 from herts_scraper.archive.schema import ReparseCounts, RunCounts
-from herts_scraper.archive.store import Archive, Capture
-from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
+from herts_scraper.archive.store import Archive, Capture, outcome_counts
+from herts_scraper.crawl.items import ArticleItem, FetchedPage, NotModified, PageFailure
 from herts_scraper.extract import RejectedPage, extract_article
-from herts_scraper.profiles import load_profile
+from herts_scraper.profiles import Profile, load_profile
+from herts_scraper.record import Article
 
 logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 2.0
+# A batch is stored once the crawl has paused this long: the articles of a slow crawl (and
+# the last of a fast one) reach the archive, and Scrapy's feeds, without waiting FLUSH_SECONDS.
+QUIET_SECONDS = 0.05
 PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size: room for ~30 pages before the crawl waits
 
 
@@ -73,6 +78,11 @@ class WriterSummary:
     peak_rss_mb: float | None = None
 
 
+# What became of a FetchedPage with a ticket: its ArticleItem once stored, or why it was not archived.
+Result = tuple[int, "ArticleItem | str"]
+ResultsCallback = Callable[[list[Result] | None], None]  # None: the writer stopped, no more results
+
+
 class ArchiveWriterFailed(RuntimeError):
     """The archive writer stopped: the archive could not be written."""
 
@@ -83,11 +93,30 @@ def failure_message(exc: BaseException) -> str:
     return f"{DISK_FULL}: {text}" if is_disk_full(exc) else text
 
 
-class ArchiveWriter:
-    """Turns spider items into archive rows, in the order they come."""
+def extract_page(page: FetchedPage, profile: Profile, base_url: str | None = None,
+                 since: str | None = None) -> Article | PageFailure | None:
+    """The article of a fetched page; a PageFailure when extraction refuses it (or raises:
+    a bug must not stop the crawl nor lose the page); None when it is older than `since`."""
+    try:
+        article = extract_article(page.body, page.url, profile, base_url=base_url, encoding=page.content_type)
+    except RejectedPage as exc:
+        logger.warning("rejected %s: %s", page.url, exc)
+        return PageFailure(page.url, "rejected", str(exc), page.http_status)
+    except Exception as exc:
+        logger.exception("extraction failed on %s", page.url)
+        return PageFailure(page.url, "error", f"{type(exc).__name__}: {exc}", page.http_status)
+    if since and article.published and article.published[:10] < since:
+        return None
+    return article
 
-    def __init__(self, config: WriterConfig):
+
+class ArchiveWriter:
+    """Turns spider items into archive rows, in the order they come. Pages handed with a
+    ticket come back, once stored, as ArticleItems through `on_results` (Scrapy's items)."""
+
+    def __init__(self, config: WriterConfig, on_results: ResultsCallback | None = None):
         self.config = config
+        self.on_results = on_results
         self.profile = load_profile(config.profile)
         self.archive = Archive(config.archive_path)
         self.health = RunHealth.for_run(HealthConfig(self.profile.furniture_phrases, config.max_missing_share,
@@ -95,6 +124,7 @@ class ArchiveWriter:
         self.counts = ReparseCounts() if config.replay else RunCounts()
         self.items = 0
         self.buffer: list[Capture] = []
+        self.buffer_pages: list[FetchedPage] = []
         self.last_flush = time.monotonic()
 
     def handle(self, item) -> None:
@@ -111,18 +141,13 @@ class ArchiveWriter:
             raise TypeError(f"the archive writer cannot store a {type(item).__name__}")
 
     def _page(self, page: FetchedPage) -> None:
-        try:
-            article = extract_article(page.body, page.url, self.profile, base_url=self.config.base_url,
-                                      encoding=page.content_type)
-        except RejectedPage as exc:
-            logger.warning("rejected %s: %s", page.url, exc)
-            return self._failure(PageFailure(page.url, "rejected", str(exc), page.http_status))
-        except Exception as exc:  # a bug must not stop the crawl nor lose the page
-            logger.exception("extraction failed on %s", page.url)
-            return self._failure(PageFailure(page.url, "error", f"{type(exc).__name__}: {exc}", page.http_status))
-        since = self.config.since
-        if since and article.published and article.published[:10] < since:
-            self.counts.skipped += 1
+        article = extract_page(page, self.profile, self.config.base_url, self.config.since)
+        if not isinstance(article, Article):
+            if article is None:
+                self.counts.skipped += 1
+            else:
+                self._failure(article)
+            self._tell(page, f"not archived: {article.reason if article else 'older than since'}")
             return
         self.health.check(article)
         if isinstance(self.counts, ReparseCounts):
@@ -130,6 +155,7 @@ class ArchiveWriter:
         self.buffer.append(Capture(article, page.body, fetched_url=page.url, http_status=page.http_status,
                                    etag=page.etag, last_modified=page.last_modified,
                                    extractor_version=EXTRACTOR_VERSION, fetched_at=page.fetched_at))
+        self.buffer_pages.append(page)
         if len(self.buffer) >= self.config.batch_size or time.monotonic() - self.last_flush > FLUSH_SECONDS:
             self.flush()
 
@@ -147,13 +173,24 @@ class ArchiveWriter:
         if not self.config.replay:
             self.archive.record_failure(item.url, item.kind, item.reason, item.http_status, self.config.run_id)
 
+    def _tell(self, page: FetchedPage, result: ArticleItem | str) -> None:
+        if page.ticket is not None and self.on_results is not None:
+            self.on_results([(page.ticket, result)])
+
     def flush(self) -> None:
         if self.buffer:
             if self.config.replay:
                 self.counts.add(self.archive.replay_many(self.buffer))
             else:
-                self.counts.add(self.archive.store_many(self.buffer, self.config.run_id))
-            self.buffer = []
+                outcomes = self.archive.store_batch(self.buffer, self.config.run_id)
+                self.counts.add(outcome_counts(self.buffer, outcomes))
+                if self.on_results is not None:
+                    self.on_results([(page.ticket, ArticleItem.of(cap.article, page, outcome, versions,
+                                                                  self.config.run_id))
+                                     for cap, page, (outcome, versions) in zip(self.buffer, self.buffer_pages,
+                                                                               outcomes, strict=True)
+                                     if page.ticket is not None])
+            self.buffer, self.buffer_pages = [], []
         self.last_flush = time.monotonic()
 
     def finish(self) -> WriterSummary:
@@ -166,7 +203,9 @@ class ArchiveWriter:
 class WorkerArchiveWriter:
     """An ArchiveWriter in a worker process: same interface, a second core."""
 
-    def __init__(self, config: WriterConfig, lock_fd: int | None = None):
+    def __init__(self, config: WriterConfig, lock_fd: int | None = None, on_results: ResultsCallback | None = None):
+        """on_results is called from a thread of its own (the one reading the worker's reports)."""
+        self.on_results = on_results
         # A plain child process (`python -m herts_scraper.archive.writer`), not multiprocessing's
         # spawn: that would re-import the crawl's main module (Scrapy) and add a tracker process.
         items_r, items_w = os.pipe()
@@ -223,7 +262,10 @@ class WorkerArchiveWriter:
         try:
             while True:
                 kind, payload = self._reports_in.recv()
-                if kind == "log":
+                if kind == "articles":
+                    if self.on_results is not None:
+                        self.on_results(payload)
+                elif kind == "log":
                     level, name, message = payload
                     logging.getLogger(name).log(level, "%s", message)
                 elif kind == "done":
@@ -239,6 +281,8 @@ class WorkerArchiveWriter:
             logger.error("%s", self.failure)
         finally:
             self._done.set()
+            if self.on_results is not None:
+                self.on_results(None)  # no more results: pages still waiting for theirs will not get them
 
 
 def _serve(items, reports) -> None:
@@ -249,9 +293,9 @@ def _serve(items, reports) -> None:
     root.handlers[:] = [_PipeLogHandler(reports)]
     root.setLevel(logging.INFO)
     try:
-        writer = ArchiveWriter(items.recv())
+        writer = ArchiveWriter(items.recv(), on_results=lambda results: reports.send(("articles", results)))
         while True:
-            if not items.poll(FLUSH_SECONDS):
+            if not items.poll(QUIET_SECONDS if writer.buffer else FLUSH_SECONDS):
                 writer.flush()  # a quiet moment: nothing waits long in memory
                 continue
             try:
@@ -303,14 +347,17 @@ def _widen_pipe(fd: int) -> None:
         pass  # not Linux, or a lower pipe-max-size: the default buffer works, with more waiting
 
 
-def writer_for(config: WriterConfig, in_worker: bool,
-               lock_fd: int | None = None) -> ArchiveWriter | WorkerArchiveWriter:
-    """lock_fd: the archive lock's descriptor, held by the worker too while it lives."""
-    return WorkerArchiveWriter(config, lock_fd) if in_worker else ArchiveWriter(config)
+def writer_for(config: WriterConfig, in_worker: bool, lock_fd: int | None = None,
+               on_results: ResultsCallback | None = None) -> ArchiveWriter | WorkerArchiveWriter:
+    """lock_fd: the archive lock's descriptor, held by the worker too while it lives.
+    on_results: where stored pages come back as ArticleItems (from the worker's reading thread)."""
+    if in_worker:
+        return WorkerArchiveWriter(config, lock_fd, on_results)
+    return ArchiveWriter(config, on_results)
 
 
-__all__ = ["ArchiveWriter", "ArchiveWriterFailed", "WorkerArchiveWriter", "WriterConfig", "WriterSummary",
-           "writer_for"]
+__all__ = ["QUIET_SECONDS", "ArchiveWriter", "ArchiveWriterFailed", "WorkerArchiveWriter", "WriterConfig",
+           "WriterSummary", "extract_page", "writer_for"]
 
 
 if __name__ == "__main__":  # the worker process: python -m herts_scraper.archive.writer ITEMS_FD REPORTS_FD

@@ -33,8 +33,8 @@ class RotatingLogFile:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.get("ARCHIVE_PATH"):
-            raise NotConfigured
+        if not crawler.settings.getbool("ARCHIVE_ENABLED") or not crawler.settings.get("ARCHIVE_PATH"):
+            raise NotConfigured  # Scrapy's shell, fetch, view, parse leave the archive's folder alone
         return cls(crawler)
 
     def engine_stopped(self):

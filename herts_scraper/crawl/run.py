@@ -7,12 +7,16 @@ left "running" by a killed crawl, loads what the spider needs to know of the
 archive (`ArchiveState`: known articles, pages to retry, whether a full sweep
 has completed) and hands it to the spider, which decides its mode; then it
 opens the run's crawl_runs row and starts the archive writer (archive/writer.py).
-The pipeline hands it every item. When the spider closes, it finishes the
+The spider hands it what it fetched (`hand`: 304s, failures; `archive_page`:
+article pages, whose ArticleItem comes back once stored, for Scrapy's item
+pipelines and feeds). When the spider closes, it finishes the
 writer, records the removals of a complete full sweep, decides the status
 (report.run_status), writes the run's row and prints the report; the lock
 goes when the engine stops, after the writer has stored its last batch.
 
-The spider only discovers and downloads; the pipeline only hands items on.
+The spider only discovers and downloads. A run stopped on purpose (Ctrl-C,
+CLOSESPIDER_*) or killed is resumed by the next one: ArchiveState says since
+when, and the spider passes over what was done since then.
 """
 
 from __future__ import annotations
@@ -25,11 +29,21 @@ from dataclasses import dataclass, field
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall
 
 from herts_scraper.archive.lock import ArchiveLock, lock_archive
-from herts_scraper.archive.report import DISK_FULL, RunFacts, format_report, is_disk_full, run_status
+from herts_scraper.archive.report import (
+    DISK_FULL,
+    RunFacts,
+    format_report,
+    is_disk_full,
+    run_status,
+    stopped_early,
+)
 from herts_scraper.archive.store import Archive, Known, now_iso
 from herts_scraper.archive.writer import (
+    QUIET_SECONDS,
     ArchiveWriter,
     WorkerArchiveWriter,
     WriterConfig,
@@ -37,6 +51,7 @@ from herts_scraper.archive.writer import (
     failure_message,
     writer_for,
 )
+from herts_scraper.crawl.items import ArticleItem, FetchedPage
 from herts_scraper.project import archive_path
 
 logger = logging.getLogger(__name__)
@@ -52,11 +67,20 @@ class ArchiveState:
     previous_ok: bool = True  # the last run ended ok, incomplete or unhealthy (not killed, not failed)
     missing_start_pages: set[str] = field(default_factory=set)  # start paths that answered 404 last time
     retry_urls: list[str] = field(default_factory=list)  # pages that failed before, to fetch first
+    # The last runs were stopped early (Ctrl-C, CLOSESPIDER_*, killed): what they did since
+    # resume_from (the first one's start) is not done again; resume_full: one of them was a full sweep.
+    resume_from: str | None = None
+    resume_full: bool = False
 
     @classmethod
     def load(cls, archive: Archive) -> ArchiveState:
         archive.close_dead_runs()  # we hold the lock: runs still "running" were killed
         runs = archive.runs()
+        stopped: list[dict] = []
+        for run in reversed(runs):
+            if not stopped_early(run["status"]):
+                break
+            stopped.append(run)
         return cls(
             known=archive.known(),
             last_full_sweep=archive.get_meta("last_full_sweep"),
@@ -65,6 +89,8 @@ class ArchiveState:
             missing_start_pages=set(json.loads(archive.get_meta("missing_start_pages") or "[]")),
             # Pages refused on purpose (robots.txt, too long) and gone ones are not retried.
             retry_urls=[f["url"] for f in archive.unresolved_failures() if f["kind"] not in ("gone", "refused")],
+            resume_from=stopped[-1]["started"] if stopped else None,
+            resume_full=any(run["mode"] == "full" for run in stopped),
         )
 
 
@@ -85,13 +111,17 @@ class ArchiveRun:
         self.writer_failure: str | None = None
         self.run_id: int | None = None
         self.started = ""
+        self.tickets = 0  # article pages handed to the writer so far
+        self.waiting: dict[int, Deferred] = {}  # ticket -> the page's ArticleItem, once stored
+        self._quiet_flush: IDelayedCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.get("ARCHIVE_PATH"):
+        # Off for Scrapy's inspection commands (shell, fetch, view, parse: see herts_scraper/commands/).
+        if not crawler.settings.getbool("ARCHIVE_ENABLED") or not crawler.settings.get("ARCHIVE_PATH"):
             raise NotConfigured
         return cls(crawler)
 
@@ -101,7 +131,7 @@ class ArchiveRun:
             return
         self.lock = lock_archive(self.path)
         self.archive = Archive(self.path)
-        spider.use_archive(ArchiveState.load(self.archive))
+        spider.use_archive(ArchiveState.load(self.archive), self)
         args = {k: v for k, v in (("base_url", spider.base_url), ("max_pages", spider.max_pages),
                                   ("since", spider.since), ("profile", spider.profile.name)) if v}
         self.started = now_iso()
@@ -110,11 +140,12 @@ class ArchiveRun:
                               base_url=spider.base_url, since=spider.since, batch_size=self.batch_size,
                               max_missing_share=self.max_missing_share)
         # The worker holds the lock's descriptor too: a killed crawl stays locked until it has stored everything.
-        self.writer = writer_for(config, self.in_worker, self.lock.fileno())
+        on_results = self._results_from_worker if self.in_worker else self._results
+        self.writer = writer_for(config, self.in_worker, self.lock.fileno(), on_results)
         logger.info("archiving into %s (crawl run %s%s)", self.path, self.run_id,
                     ", writer in a worker process" if self.in_worker else "")
 
-    # -- items (from the pipeline) -----------------------------------------------------
+    # -- what the spider hands over ---------------------------------------------------
     def hand(self, item) -> None:
         """Give an item (FetchedPage, NotModified, PageFailure) to the archive writer."""
         if self.writer is None or self.writer_failure:
@@ -122,9 +153,65 @@ class ArchiveRun:
         try:
             self.writer.handle(item)
         except Exception as exc:
-            self.writer_failure = failure_message(exc)
-            logger.error("archive writer failed, stopping the crawl: %s", self.writer_failure)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_writer_failed"))
+            self._writer_failed(failure_message(exc))
+            return
+        if isinstance(self.writer, ArchiveWriter) and self.writer.buffer and self._quiet_flush is None:
+            from twisted.internet import reactor  # the one Scrapy installed
+
+            # twisted types the reactor as its interfaces' methods, whose first parameter mypy takes for self
+            self._quiet_flush = reactor.callLater(QUIET_SECONDS, self._flush_quietly)  # type: ignore[arg-type]
+
+    def archive_page(self, page: FetchedPage) -> Deferred:
+        """Hand an article page to the writer; the Deferred fires with its ArticleItem once
+        stored, or None when it was not archived (rejected, older than `since`, the writer failed)."""
+        self.tickets += 1
+        page.ticket = self.tickets
+        waiting: Deferred = Deferred()
+        self.waiting[page.ticket] = waiting
+        self.hand(page)
+        if self.writer is None or self.writer_failure:
+            self._release_waiting()  # not taken: the run is closing as failed
+        return waiting
+
+    def _results(self, results: list | None) -> None:
+        """Stored pages, as ArticleItems (or why not), from the writer; None: the writer stopped."""
+        if results is None:
+            if self.writer is not None and not self.writer_failure:  # it died: not finished by us
+                self._writer_failed(getattr(self.writer, "failure", None) or "the archive writer stopped")
+            self._release_waiting()
+            return
+        stats = self.crawler.stats
+        for ticket, result in results:
+            waiting = self.waiting.pop(ticket, None)
+            if isinstance(result, ArticleItem):
+                stats.inc_value(f"herts/articles/{result.outcome}")
+            if waiting is not None:
+                waiting.callback(result if isinstance(result, ArticleItem) else None)
+
+    def _results_from_worker(self, results: list | None) -> None:
+        from twisted.internet import reactor
+
+        reactor.callFromThread(self._results, results)
+
+    def _release_waiting(self) -> None:
+        waiting, self.waiting = self.waiting, {}
+        for deferred in waiting.values():
+            deferred.callback(None)
+
+    def _flush_quietly(self) -> None:
+        """In-process writer: the crawl paused, store the batch (its pages' items are waited for)."""
+        self._quiet_flush = None
+        if isinstance(self.writer, ArchiveWriter) and not self.writer_failure:
+            try:
+                self.writer.flush()
+            except Exception as exc:
+                self._writer_failed(failure_message(exc))
+
+    def _writer_failed(self, why: str) -> None:
+        self.writer_failure = why
+        logger.error("archive writer failed, stopping the crawl: %s", why)
+        self._release_waiting()
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_writer_failed"))
 
     # -- closing ------------------------------------------------------------------------
     def _finish_writer(self) -> WriterSummary:
@@ -142,9 +229,8 @@ class ArchiveRun:
     def spider_closed(self, spider, reason):
         if self.archive is None:
             return
-        for item in spider.drain_refused():  # refusals no callback has yielded yet
-            self.hand(item)
         summary = self._finish_writer()
+        self._release_waiting()
         if summary.cpu_s is not None:
             logger.info("archive writer process: %d items, %.1f s CPU, peak RSS %s MB",
                         summary.items, summary.cpu_s, summary.peak_rss_mb)
@@ -168,18 +254,21 @@ class ArchiveRun:
         counts.requests = stats.get_value("downloader/request_count", 0)
         counts.bytes = stats.get_value("downloader/response_bytes", 0)
         counts.skipped += stats.get_value("herts/skipped_since_teaser", 0)
+        done_before = stats.get_value("herts/done_by_stopped_run", 0)  # resuming: passed over, done already
         complete_sweep = (reason == "finished" and not self.writer_failure and spider.mode == "full"
                           and not spider.limited and not spider.bounded and not counts.failed
-                          and not spider.listing_failures and counts.stored)
+                          and not spider.listing_failures and (counts.stored or done_before))
         if complete_sweep:
-            # Everything the site lists was seen in this run: what was not is gone from the site.
-            counts.removed += len(self.archive.sweep_removed(self.started))
-            self.archive.set_meta("last_full_sweep", self.started)
+            # Everything the site lists was seen since the sweep began (this run's start, or that of
+            # the stopped runs it resumes): what was not is gone from the site.
+            sweep_start = spider.resume_from if spider.resume_from and spider.resume_full else self.started
+            counts.removed += len(self.archive.sweep_removed(sweep_start))
+            self.archive.set_meta("last_full_sweep", sweep_start)
         if reason == "finished" and counts.stored:
             self.archive.set_meta("missing_start_pages", json.dumps(sorted(spider.start_pages_missing)))
         problems = summary.health.problems(stats.get_value("herts/listings_empty", 0))
         status = run_status(RunFacts(reason, self.writer_failure, counts.stored, counts.skipped, counts.removed,
-                                     stats.get_value("herts/teasers_known", 0), tuple(problems),
+                                     stats.get_value("herts/teasers_known", 0) + done_before, tuple(problems),
                                      counts.failed, counts.rejected))
         bounds = spider.bounds_hit
         message = {"reason": reason, **({"writer": self.writer_failure} if self.writer_failure else {}),

@@ -6,8 +6,11 @@
 It starts from the start pages of every generation in the site profile (a 404
 on one of them is normal: only one generation is live), finds articles
 through listings and their pagination, the RSS feed and the sitemap, and
-hands each article page to the archive writer (archive/writer.py), which extracts and
-stores it. It never leaves base_url's host.
+hands each article page to the archive writer (archive/writer.py, through
+crawl/run.py), which extracts and stores it; it yields the stored article as
+an `ArticleItem` (Scrapy's items and feeds are articles only). Without an
+archive (`scrapy parse`, ARCHIVE_ENABLED=False) it extracts the page itself.
+It never leaves base_url's host.
 
 Modes. `full` fetches every article it finds (known ones with conditional
 requests, so unchanged pages cost a 304) and, when the sweep is complete,
@@ -16,7 +19,9 @@ records as removed the archived articles it no longer finds. `incremental`
 walks the listings newest first, fetches only teasers that are new or whose
 title changed, and stops after `stop_after` known, unchanged teasers in a row;
 from the sitemap it takes new URLs and those whose lastmod is newer than the
-archived copy. Pages that failed in earlier runs are retried first.
+archived copy. Pages that failed in earlier runs are retried first. After
+runs stopped early (Ctrl-C, CLOSESPIDER_*, killed) it resumes their work: the
+articles they fetched are passed over, in the mode they had.
 
 Hostile or broken sites cannot make it leave the site (crawl/boundary.py), hang
 or balloon: discovered article URLs wait as strings in a frontier and become
@@ -42,13 +47,15 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.settings import BaseSettings as Settings
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeoutError
 
 from herts_scraper.archive.store import now_iso
+from herts_scraper.archive.writer import extract_page
 from herts_scraper.crawl.boundary import OffsiteRefused, origin_key
 from herts_scraper.crawl.config import UsageError
-from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
-from herts_scraper.crawl.run import ArchiveState
+from herts_scraper.crawl.items import ArticleItem, FetchedPage, NotModified, PageFailure
+from herts_scraper.crawl.run import ArchiveRun, ArchiveState
 from herts_scraper.extract.dates import parse_http_date
 from herts_scraper.extract.discovery import (
     clean_url,
@@ -167,7 +174,7 @@ class NewsSpider(scrapy.Spider):
         self.frontier: deque[tuple[str, Iterator[str | None]]] = deque()
         self.in_flight = 0  # article requests made and not yet answered
         self._pump_scheduled = False
-        self.refused: deque[PageFailure] = deque()  # URLs decided not to be fetched, to be recorded
+        self.archive_run: ArchiveRun | None = None  # where fetched pages go; None: not archiving
         self.requests_made = 0  # requests this spider made (articles, listings, feeds, sitemaps)
         self.announced = 0  # article URLs the site's sitemaps and listings announced in this run
         self.bounds_hit: dict[str, str] = {}  # bound -> what it stopped (for the run report)
@@ -246,14 +253,16 @@ class NewsSpider(scrapy.Spider):
             # twisted types the reactor as its interfaces' methods, whose first parameter mypy takes for self
             reactor.callLater(0, self._pump)  # type: ignore[arg-type]
 
-    def drain_refused(self):
-        """The URLs decided not to be fetched since the last call, as PageFailure items."""
-        while self.refused:
-            yield self.refused.popleft()
+    def _record(self, item: NotModified | PageFailure) -> None:
+        """A 304 or a page that gave no article: to the archive (not one of Scrapy's items)."""
+        if self.archive_run is not None:
+            self.archive_run.hand(item)
+        else:
+            self.logger.info("%s", item)
 
     def _refuse(self, url: str, reason: str, canonical: str | None = None) -> None:
         self.crawler.stats.inc_value("herts/refused")
-        self.refused.append(PageFailure(url, "refused", reason, canonical=canonical))
+        self._record(PageFailure(url, "refused", reason, canonical=canonical))
 
     def _bound(self, name: str, what: str) -> None:
         """A bound was hit: say so once in the log and in the run report."""
@@ -278,24 +287,36 @@ class NewsSpider(scrapy.Spider):
         self.requests_made += 1
         return True
 
-    def use_archive(self, state: ArchiveState) -> None:
-        """What the archive already holds decides the mode and what to fetch
-        (crawl.run.ArchiveRun calls this when the spider opens, before start())."""
+    def use_archive(self, state: ArchiveState, run: ArchiveRun | None = None) -> None:
+        """What the archive already holds decides the mode and what to fetch; fetched pages
+        go to the run (crawl.run.ArchiveRun calls this when the spider opens, before start())."""
         self._apply_state(state)
-        self.logger.info("%s crawl of %s: the archive holds %d articles, %d pages to retry",
-                         self.mode, self.base_url, len(self.known), len(self.retry_urls))
+        self.archive_run = run
+        self.logger.info("%s crawl of %s: the archive holds %d articles, %d pages to retry%s",
+                         self.mode, self.base_url, len(self.known), len(self.retry_urls),
+                         f"; resuming the runs stopped since {self.resume_from}" if self.resume_from else "")
 
     def _apply_state(self, state: ArchiveState) -> None:
         self.known = state.known
         self.retry_urls = state.retry_urls
         self.missing_start_pages = state.missing_start_pages
+        self.resume_from, self.resume_full = state.resume_from, state.resume_full
+        can_be_incremental = bool(self.known and state.last_full_sweep)
         if self.mode_arg:
             self.mode = self.mode_arg
-        elif self.known and state.last_full_sweep and state.previous_ok:
+        elif state.resume_from:  # go on with what the stopped runs were doing
+            self.mode = "full" if state.resume_full or not can_be_incremental else "incremental"
+        elif can_be_incremental and state.previous_ok:
             self.mode = "incremental"
         else:
-            self.mode = "full"  # first crawl, no complete sweep yet, or resuming after an interrupted run
+            self.mode = "full"  # first crawl, no complete sweep yet, or after a failed run
         self.limited = bool(self.max_pages or self.since)
+
+    def done_before(self, canonical: str) -> bool:
+        """Resuming: the stopped runs archived this article already (fetched or confirmed by a 304)."""
+        since = self.resume_from
+        known = self.known.get(canonical) if since else None
+        return bool(since and known and not known.removed_at and known.last_seen and known.last_seen >= since)
 
     # -- start ----------------------------------------------------------------
     async def start(self):
@@ -313,8 +334,6 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_start, errback=self.start_failed, dont_filter=True,
                                  meta={"listing_page": 1, "start_page": True, "chain": url, "sitemap_depth": 0,
                                        "download_maxsize": self.sitemap_maxsize})
-        for item in self.drain_refused():
-            yield item
 
     def start_failed(self, failure):
         response = getattr(failure.value, "response", None)
@@ -351,6 +370,9 @@ class NewsSpider(scrapy.Spider):
         if canonical in self.requested:
             return None
         self.requested.add(canonical)
+        if self.done_before(canonical):
+            self.crawler.stats.inc_value("herts/done_by_stopped_run")
+            return None
         if not self._may_request(url):
             return None
         self.in_flight += 1
@@ -409,8 +431,7 @@ class NewsSpider(scrapy.Spider):
                     elif self._may_request(url):
                         yield scrapy.Request(url, callback=self.parse_xml, errback=self.fetch_failed,
                                              meta={"sitemap_depth": depth, "download_maxsize": self.sitemap_maxsize})
-                yield from self.drain_refused()
-                return
+                        return
             # Read as requests are made: the sitemap waits as bytes, not as 20,000 strings.
             self.frontier.append(("sitemap", self._sitemap_urls(body, response.url)))
             yield from self.frontier_requests()
@@ -423,7 +444,6 @@ class NewsSpider(scrapy.Spider):
                     continue
                 if request := self.article_request(url, "feed"):
                     yield request
-        yield from self.drain_refused()
 
     def parse_listing_page(self, response):
         listing = parse_listing(response.body, response.url, self.profile)
@@ -447,6 +467,8 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("herts/skipped_since_teaser")
                 continue
             fresh += 1
+            if self.done_before(self.canonical(teaser.url)):
+                continue  # the stopped run this one resumes did it: neither new nor part of the known streak
             if self.mode == "incremental" and self.is_known_unchanged(teaser.url, title=teaser.title):
                 streak += 1
                 self.crawler.stats.inc_value("herts/teasers_known")
@@ -458,7 +480,6 @@ class NewsSpider(scrapy.Spider):
             # Into the frontier: a listing of 300,000 teasers becomes requests as the crawl has room.
             self.frontier.append(("listing", iter(wanted)))
             yield from self.frontier_requests()
-        yield from self.drain_refused()
         if listing.teasers and not fresh:
             return  # newest first: everything further back is older than `since`
         if self.max_pages and page_no >= self.max_pages:
@@ -488,7 +509,6 @@ class NewsSpider(scrapy.Spider):
         for page in pages:
             if self._may_request(page):
                 yield scrapy.Request(page, callback=self.parse_listing_page, errback=self.fetch_failed, meta=meta)
-        yield from self.drain_refused()
 
     def _too_old(self, date_text: str | None) -> bool:
         if not self.since or not date_text:
@@ -497,35 +517,56 @@ class NewsSpider(scrapy.Spider):
         return bool(day) and day.isoformat() < self.since
 
     # -- articles ---------------------------------------------------------------------
-    def parse_article(self, response):
-        self.in_flight -= 1
-        yield from self.frontier_requests()
-        yield from self.drain_refused()
+    def parse(self, response):
+        """Scrapy's default callback (`scrapy parse --spider news URL`): an article page, a
+        listing, a feed or a sitemap, by its URL."""
+        if self.profile.is_article_url(response.url):
+            return self.parse_article(response)
+        return self.parse_start(response)
+
+    async def parse_article(self, response):
+        if response.meta.get("canonical"):  # one of our article requests (not `scrapy parse`'s)
+            self.in_flight -= 1
+        for request in self.frontier_requests():
+            yield request
         if response.status == 304:
             self.crawler.stats.inc_value("herts/not_modified")
-            yield NotModified(response.meta.get("canonical") or self.canonical(response.url))
+            self._record(NotModified(response.meta.get("canonical") or self.canonical(response.url)))
             return
         if not self.profile.is_article_url(response.url):
             # Redirected (or refreshed) within the site to a page that is not an article.
-            yield PageFailure(response.request.meta.get("redirect_urls", [response.url])[0], "redirect",
-                              f"redirected to {response.url}, which is not an article URL", response.status,
-                              response.meta.get("canonical"))
+            self._record(PageFailure(response.request.meta.get("redirect_urls", [response.url])[0], "redirect",
+                                     f"redirected to {response.url}, which is not an article URL",
+                                     response.status, response.meta.get("canonical")))
             return
-        # Extraction and storage happen in the archive writer (see archive/writer.py).
-        yield FetchedPage(response.url, response.body, response.status, _header(response, b"Content-Type"),
-                          etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
-                          fetched_at=now_iso())
+        page = FetchedPage(response.url, response.body, response.status, _header(response, b"Content-Type"),
+                           etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+                           fetched_at=now_iso())
+        if self.archive_run is not None:
+            # Extraction and storage happen in the archive writer (archive/writer.py); the item comes back.
+            item = await maybe_deferred_to_future(self.archive_run.archive_page(page))
+        else:
+            item = self.extract(page)
+        if item is not None:
+            yield item
+
+    def extract(self, page: FetchedPage) -> ArticleItem | None:
+        """Not archiving: the page's article, extracted here (no outcome, no versions)."""
+        article = extract_page(page, self.profile, self.base_url, self.since)
+        if isinstance(article, PageFailure) or article is None:
+            self.logger.info("not an article: %s", article or "older than since")
+            return None
+        return ArticleItem.of(article, page)
 
     def fetch_failed(self, failure):
         request = failure.request
         if request.callback == self.parse_article:
             self.in_flight -= 1
             yield from self.frontier_requests()
-        yield from self.drain_refused()
         canonical = request.meta.get("canonical")
         # The URL the crawl asked for (a redirect's failure reaches us with its target's request).
         url = (request.meta.get("redirect_urls") or [request.url])[0]
-        yield failure_item(failure, url, canonical)
+        self._record(failure_item(failure, url, canonical))
         if not request.meta.get("canonical"):
             self.listing_failures += 1  # a listing, feed or sitemap: the sweep is not complete
 

@@ -133,7 +133,7 @@ class WarcCaptureMiddleware:
     def from_crawler(cls, crawler):
         from scrapy.exceptions import NotConfigured
 
-        if not crawler.settings.getbool("WARC_ENABLED"):
+        if not crawler.settings.getbool("ARCHIVE_ENABLED") or not crawler.settings.getbool("WARC_ENABLED"):
             raise NotConfigured
         return cls(crawler)
 

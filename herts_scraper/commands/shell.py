@@ -1,0 +1,9 @@
+"""`scrapy shell`: Scrapy's, leaving the archive alone (see commands/__init__.py)."""
+
+from scrapy.commands.shell import Command as ScrapyCommand
+
+from herts_scraper.commands import WithoutArchive
+
+
+class Command(WithoutArchive, ScrapyCommand):
+    pass
