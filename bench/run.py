@@ -142,7 +142,7 @@ class Bench:
     def section_crawl(self) -> None:
         """Bare Scrapy and the news spider, interleaved, each on a fresh replica."""
         n = self.scale["articles"]
-        bare_runs, crawl_runs = [], []
+        bare_runs, crawl_runs, feed_runs = [], [], []
         for i in range(self.scale["pairs"]):
             paths = self.paths(n)
             d = self.tmpdir(f"bare{i}")
@@ -168,6 +168,13 @@ class Bench:
                 f"{c['pages_per_s']} pages/s (crawl_runs row: {c['requests']} / {c['duration_s']} s = "
                 f"{c['pages_per_s_runs_row']}), status {c['status']}, peak RSS {c['peak_rss_mb_tree']} MB "
                 f"({c['processes']} processes)")
+            d = self.tmpdir(f"feed{i}")  # the same crawl with a feed: every article also to a JSON lines file
+            with Replica(n) as rep:
+                f = self.crawl(rep.base, d, "-O", str(d / "articles.jsonl"))
+            f["feed_items"] = sum(1 for _ in (d / "articles.jsonl").open()) if (d / "articles.jsonl").exists() else 0
+            feed_runs.append(f)
+            log(f"  scrapy crawl news -O articles.jsonl #{i + 1}: {f['pages_per_s']} pages/s, "
+                f"{f['feed_items']} items in the feed, status {f['status']}")
             if c["status"] in ("ok", "incomplete", "unhealthy") and c["new"]:
                 self.full_archive = {"articles": n, "dir": str(d), "db": c["db"], "warc_files": c["warc_files"],
                                      "seconds": c["seconds"]}
@@ -177,6 +184,9 @@ class Bench:
         self.results["crawl_pages_per_s"] = crawl_rate
         self.results["crawl_pages_per_s_runs_row"] = median(r["pages_per_s_runs_row"] or 0 for r in crawl_runs)
         self.results["crawl_ratio_vs_bare_scrapy"] = round(crawl_rate / bare_rate, 3) if bare_rate else None
+        feed_rate = median(r["pages_per_s"] or 0 for r in feed_runs)
+        self.results["crawl_feed_ratio_vs_bare_scrapy"] = round(feed_rate / bare_rate, 3) if bare_rate else None
+        self.results["crawl_feed_items"] = median(r["feed_items"] for r in feed_runs)
         self.results["crawl_seconds"] = median(r["seconds"] for r in crawl_runs)
         # CPU per page (start-up included) is much less sensitive to other load on the machine than rates
         bare_cpu = median(_cpu_ms_per_page(r) for r in bare_runs)
@@ -184,7 +194,7 @@ class Bench:
         self.results["bare_scrapy_cpu_ms_per_page"] = bare_cpu
         self.results["crawl_cpu_ms_per_page"] = crawl_cpu
         self.results["crawl_cpu_ratio_vs_bare_scrapy"] = round(bare_cpu / crawl_cpu, 3) if crawl_cpu else None
-        self.details["crawl"] = {"articles": n, "bare": bare_runs, "crawl": crawl_runs,
+        self.details["crawl"] = {"articles": n, "bare": bare_runs, "crawl": crawl_runs, "feed": feed_runs,
                                  "pair_ratios": [round(c["pages_per_s"] / b["pages_per_s"], 3)
                                                  for b, c in zip(bare_runs, crawl_runs, strict=True)
                                                  if b["pages_per_s"] and c["pages_per_s"]]}
@@ -447,6 +457,8 @@ def targets(r: dict) -> list[tuple[str, str, str, bool | None]]:
         ("crawl_pages_per_s", "pages/s", "", None),
         ("crawl_pages_per_s_runs_row", "pages/s", "", None),
         ("crawl_ratio_vs_bare_scrapy", "x", ">= 0.6", ok(lambda: get("crawl_ratio_vs_bare_scrapy") >= 0.6)),
+        ("crawl_feed_ratio_vs_bare_scrapy", "x", ">= 0.6 (with -O articles.jsonl)",
+         ok(lambda: get("crawl_feed_ratio_vs_bare_scrapy") >= 0.6)),
         ("bare_scrapy_cpu_ms_per_page", "ms", "", None),
         ("crawl_cpu_ms_per_page", "ms", "", None),
         ("crawl_cpu_ratio_vs_bare_scrapy", "x", "(CPU, all processes)", None),
