@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -96,6 +97,21 @@ def test_search_terms_are_words_never_fts_syntax():
     assert fts_terms("Burglary  in Stevenage's") == '"Burglary" "in" "Stevenage" "s"'
     assert fts_terms('NEAR("a" OR b*)') == '"NEAR" "a" "OR" "b"'
     assert fts_terms("  ") == fts_terms(None) == '""'
+
+
+def test_datasette_connections_read_every_page(db_path):
+    """The plugin's connections: the view's SQL function, and a page not in UTF-8 read, not refused."""
+    from herts_scraper.archive.store import Capture
+    from herts_scraper.record import Article
+    from herts_scraper.serve.plugin import prepare_connection
+
+    page = "<html><meta charset=windows-1252><p>Caf\u00e9 \u2013 appeal</p></html>".encode("cp1252") * 20
+    with Archive(db_path) as archive:
+        archive.store_many([Capture(Article(url="https://www.herts.police.uk/a", area="Hertfordshire", title="A"), page)])
+    with closing(sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        prepare_connection(conn)
+        (html,) = conn.execute("select html from article_pages").fetchone()
+    assert html == page.decode("utf-8", "replace") and "Caf\ufffd" in html
 
 
 def test_serve_says_what_is_wrong_in_one_line(tmp_path):

@@ -197,7 +197,7 @@ ARTICLE_HTML = Table("article_html", pk="url", since="move_raw_html", columns=(
     Column("size", int),
 ))
 
-# The raw HTML as text (what a page not in UTF-8 holds reads with replacement characters).
+# The raw HTML as text (the page's own bytes: a page not in UTF-8 needs a tolerant reader, as Datasette's is).
 ARTICLE_PAGES = "article_pages"
 ARTICLE_PAGES_SQL = (f"create view [{ARTICLE_PAGES}] as select url, "
                      f"cast(sqlar_uncompress(raw_html, size) as text) as html, size from [{ARTICLE_HTML.name}]")

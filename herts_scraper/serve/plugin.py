@@ -22,5 +22,8 @@ def fts_terms(text: str | None) -> str:
 
 @hookimpl
 def prepare_connection(conn):
+    # A page in another charset than UTF-8 reads with replacement characters in article_pages,
+    # where Python's default would fail the whole page of rows.
+    conn.text_factory = lambda data: data.decode("utf-8", "replace")
     register_functions(conn)
     conn.create_function("fts_terms", 1, fts_terms, deterministic=True)
