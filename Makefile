@@ -4,20 +4,25 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ARTICLES ?= 300
 
-.PHONY: setup demo lint test test-fast bench clean
+.PHONY: setup demo serve lint test test-fast bench clean
 
 # Virtual environment with a current pip (the system pip 23 cannot resolve
-# lxml's duplicate extras), the project and its test tools.
+# lxml's duplicate extras), the project, its test tools and Datasette (`herts-scraper serve`).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,serve]'
 	touch $@
 
 setup: $(VENV)/.installed
 
 demo: setup
 	$(PY) -m herts_scraper demo --articles $(ARTICLES)
+
+# The archive in Datasette: http://127.0.0.1:$(PORT)/ (after `make demo` or a crawl).
+PORT ?= 8001
+serve: setup
+	$(PY) -m herts_scraper serve --port $(PORT)
 
 # Lint and type-check (ruff and mypy, configured in pyproject.toml; pinned in the test extra).
 lint: setup

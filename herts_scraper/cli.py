@@ -7,6 +7,7 @@
     herts-scraper history  URL [--db PATH] [--no-diff]
     herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME] [--wait SECONDS]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
+    herts-scraper serve    [--db PATH] [--port P] [--host 127.0.0.1]
 
 The crawl itself is Scrapy's: `scrapy crawl news -a base_url=URL`. Without --db or
 --profile, a command takes them from the project's Scrapy settings, as the crawl
@@ -199,6 +200,27 @@ def _cmd_demo(args) -> int:
     return run_demo(articles=args.articles, db=args.db, out=args.out, generation=args.generation)
 
 
+def _cmd_serve(args) -> int:
+    from herts_scraper.archive import schema
+    from herts_scraper.serve import ServeError, check_can_serve, exec_datasette
+
+    try:
+        check_can_serve(args.host, args.port)
+        with _open_archive(args.db) as archive:
+            outdated = bool(schema.pending(archive.db))
+        if outdated:  # the metadata names the current schema's columns and views: bring it up to date
+            try:
+                Archive(args.db).close()
+            except ArchiveError as exc:
+                raise CommandError(f"the archive needs upgrading before it is served, and cannot be: {exc}",
+                                   EXIT_FAILED) from None
+        print(f"serving {args.db} with Datasette at http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
+        exec_datasette(Path(args.db).resolve(), args.host, args.port)
+    except ServeError as exc:
+        raise CommandError(str(exc), EXIT_USAGE if exc.usage else EXIT_FAILED) from None
+    return 0  # not reached: Datasette replaced this process
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="herts-scraper", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -243,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--out", default=EXPORTS)
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("serve", help="browse and search the archive in Datasette (read-only)")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--port", type=int, default=8001, help="default: 8001")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 for every interface)")
+    p.set_defaults(func=_cmd_serve)
     return parser
 
 

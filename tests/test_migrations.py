@@ -60,11 +60,26 @@ def rows(path: Path) -> dict[str, list[dict]]:
                 for t in tables if not t.startswith("articles_fts")}
 
 
+def as_migrated(before: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """0.1.0's rows as today's schema holds them: the raw HTML in article_html (with its size),
+    last_modified in ISO 8601 UTC, a placeholder run for a run id no crawl_runs row held."""
+    articles = [{k: v for k, v in row.items() if k != "raw_html"} for row in before["articles"]]
+    for row in articles:
+        row["last_modified"] = schema.iso_from_http_date(row["last_modified"])
+    html = [{"url": row["url"], "raw_html": row["raw_html"], "size": len(zlib.decompress(row["raw_html"]))}
+            for row in before["articles"] if row["raw_html"]]
+    runs = {row["id"] for row in before["crawl_runs"]}
+    unrecorded = sorted({row["run_id"] for t in ("articles", "versions", "failures") for row in before[t]} - runs - {None})
+    crawl_runs = before["crawl_runs"] + [{"id": run, "status": "unrecorded"} for run in unrecorded]
+    return {**before, "articles": articles, "article_html": html, "crawl_runs": crawl_runs}
+
+
 def assert_kept(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> None:
     """Every row of `before` is in `after` as it was, in its place (rows may follow): columns added
     since and the schema_version a migration moves aside."""
     for table, old in before.items():
         new = [{k: row[k] for k in old[0]} for row in after[table]] if old else after[table]
+        old = [{k: row.get(k) for k in old[0]} for row in old] if old else old  # the first row's columns
         if table == "meta":
             old, new = ([row for row in meta if row["key"] != "schema_version"] for meta in (old, new))
         assert new[:len(old)] == old, table
@@ -122,9 +137,10 @@ def build_010_archive(path: Path) -> Path:
             ],
             "articles": [
                 article_row(EDITED, "2026-11-20T10:00:30.000000+00:00", version=2,
-                            first_seen="2026-11-20T10:00:10.000000+00:00"),
+                            first_seen="2026-11-20T10:00:10.000000+00:00",
+                            last_modified="Fri, 20 Nov 2026 09:50:00 GMT"),
                 article_row(PARTIAL, "2026-11-20T10:00:20.000000+00:00",
-                            removed_at="2026-11-20T10:01:00.000000+00:00"),
+                            removed_at="2026-11-20T10:01:00.000000+00:00", run_id=7),  # a run with no row
             ],
             "versions": [
                 version_row(BURGLARY, 1, "2026-11-20T10:00:10.000000+00:00", "2026-11-20T10:00:10.000000+00:00"),
@@ -168,7 +184,13 @@ def test_an_archive_of_0_1_0_is_brought_up_to_date(tmp_path):
     before = rows(db)
     with Archive(db) as archive:
         after = rows(db)
-        assert_kept(before, after)
+        assert_kept(as_migrated(before), after)
+        assert "raw_html" not in after["articles"][0] and len(after["article_html"]) == 2
+        assert [r["last_modified"] for r in after["articles"]] == ["2026-11-20T09:50:00+00:00", None]
+        assert [r["published_date"] for r in after["articles"]] == ["2026-11-20", None]
+        assert after["crawl_runs"][-1] == {**dict.fromkeys(after["crawl_runs"][-1]), "id": 7, "status": "unrecorded"}
+        assert archive.raw_html(EDITED.url) == b"<html>" + EDITED.body.encode() + b"</html>"
+        assert archive.known()[EDITED.url].last_modified == "Fri, 20 Nov 2026 09:50:00 GMT"  # for If-Modified-Since
         assert [r["name"] for r in after["_migrations"]] == [m.__name__ for m in schema.MIGRATIONS]
         assert after["_migrations"][0]["name"] == "initial"
         assert archive.get_meta("schema_version") == str(len(schema.MIGRATIONS))
@@ -186,6 +208,9 @@ def test_an_archive_of_0_1_0_is_brought_up_to_date(tmp_path):
         assert archive.article(PARTIAL.url)["removed_at"] is None  # seen again after its removal
         assert [hit["url"] for hit in archive.db["articles"].search("theft")] == [EDITED.url]
         assert list(archive.db["articles"].search("updated")) == []  # the old body left the index
+        archive.db.execute("insert into articles_fts (articles_fts) values ('integrity-check')")  # raises if not
+        assert archive.raw_html(robbery.url) == b"<html></html>"
+        assert archive.article(robbery.url)["run_id"] == run
 
         jsonl = export(archive, tmp_path / "out", "jsonl")
         records = export(archive, tmp_path / "records", "records")
@@ -277,7 +302,7 @@ def test_pending_migrations_run_all_or_nothing(tmp_path, monkeypatch):
     assert rows(db) == before and schema_sql(db) == schema_before  # still 0.1.0's, no _migrations
     monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:-1])
     with Archive(db) as archive:
-        assert [r["name"] for r in archive.db["_migrations"].rows] == ["initial", "add_summary"]
+        assert [r["name"] for r in archive.db["_migrations"].rows] == [m.__name__ for m in schema.MIGRATIONS]
 
 
 def test_the_declaration_says_what_the_content_hash_covers():

@@ -16,11 +16,22 @@ column later takes a declaration and a migration:
 An archive made by release 0.1.0 has no `_migrations` table; its schema is the one
 `initial` creates, so `initial` is recorded as applied without running. meta's
 schema_version is the number of the last migration, as 0.1.0 wrote it (1).
+
+The declarations keep their history, so that `initial` still builds 0.1.0's schema: a
+column moved out of its table names that migration (`until`), a foreign key added later
+its migration (`references_since`), a table or index added later its own (`since`).
+Migrations that rebuild a table (sqlite-utils' transform: a new table, the rows copied with
+their rowids) go through `_rebuild`, which keeps the table's triggers (the FTS index's).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import sqlite3
+import zlib
 from dataclasses import dataclass, fields
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
@@ -38,12 +49,15 @@ class Column:
     exported: bool = True  # in the jsonl and csv exports of articles
     count: bool = False  # one of a crawl run's counts
     since: str = "initial"  # the migration that adds it
+    until: str | None = None  # the migration that takes it out of the table (moved elsewhere)
+    references_since: str = "initial"  # the migration that adds its foreign key
 
 
 @dataclass(frozen=True)
 class Index:
     columns: tuple[str, ...]
     unique: bool = False
+    since: str = "initial"  # the migration that creates it
 
 
 @dataclass(frozen=True)
@@ -53,13 +67,20 @@ class Table:
     pk: str
     indexes: tuple[Index, ...] = ()
     fts: tuple[str, ...] = ()  # the columns of its FTS5 index (porter stemming), kept by triggers
+    since: str = "initial"  # the migration that creates it
 
     def names(self, **flags) -> tuple[str, ...]:
-        """Its column names in order; with flags (json=True, ...), of the columns that have them."""
-        return tuple(c.name for c in self.columns if all(getattr(c, k) == v for k, v in flags.items()))
+        """Its column names in order, as the table has them now (not those moved out); with flags
+        (json=True, ...), of the columns that have them."""
+        return tuple(c.name for c in self.columns
+                     if c.until is None and all(getattr(c, k) == v for k, v in flags.items()))
 
 
-ARTICLES = Table("articles", pk="url", indexes=(Index(("published",)), Index(("last_seen",))),
+RUN_ID = Column("run_id", int, references=("crawl_runs", "id"), references_since="link_runs")  # the run that wrote it
+
+
+ARTICLES = Table("articles", pk="url", indexes=(Index(("published",)), Index(("last_seen",)),
+                                                Index(("published_date",), since="add_published_date")),
                  fts=("title", "description", "body"), columns=(
     Column("url", extracted=True),
     Column("fetched_url"),
@@ -67,6 +88,7 @@ ARTICLES = Table("articles", pk="url", indexes=(Index(("published",)), Index(("l
     Column("title", extracted=True, hashed=True, versioned=True),
     Column("description", extracted=True, hashed=True, versioned=True),
     Column("published", extracted=True, hashed=True, versioned=True),
+    Column("published_date", since="add_published_date"),  # the calendar date of `published` in London
     Column("body", extracted=True, hashed=True, versioned=True),
     Column("status", extracted=True, versioned=True),
     Column("missing", json=True, extracted=True),
@@ -76,17 +98,17 @@ ARTICLES = Table("articles", pk="url", indexes=(Index(("published",)), Index(("l
     Column("generation", extracted=True),
     Column("cms_id", extracted=True),
     Column("content_hash"),  # versions has it too, as what tells one version from another
-    Column("raw_html", bytes, exported=False),  # zlib
+    Column("raw_html", bytes, exported=False, until="move_raw_html"),  # zlib; now in article_html
     Column("http_status", int),
     Column("etag"),
-    Column("last_modified"),
+    Column("last_modified"),  # ISO 8601 UTC since iso_last_modified (an HTTP-date before)
     Column("first_seen"),
     Column("last_seen"),
     Column("last_changed"),
     Column("versions", int),
     Column("removed_at"),
     Column("extractor_version"),
-    Column("run_id", int),
+    RUN_ID,
 ))
 
 VERSIONS = Table("versions", pk="id", indexes=(Index(("url", "version"), unique=True),), columns=(
@@ -97,7 +119,7 @@ VERSIONS = Table("versions", pk="id", indexes=(Index(("url", "version"), unique=
     *(c for c in ARTICLES.columns if c.versioned),
     Column("first_seen"),
     Column("last_seen"),
-    Column("run_id", int),
+    RUN_ID,
 ))
 
 @dataclass
@@ -156,7 +178,7 @@ CRAWL_RUNS = Table("crawl_runs", pk="id", columns=(
 FAILURES = Table("failures", pk="id", indexes=(Index(("url",)),), columns=(
     Column("id", int),
     Column("url"),
-    Column("run_id", int),
+    RUN_ID,
     Column("kind"),
     Column("reason"),
     Column("http_status", int),
@@ -166,20 +188,104 @@ FAILURES = Table("failures", pk="id", indexes=(Index(("url",)),), columns=(
 
 META = Table("meta", pk="key", columns=(Column("key"), Column("value")))
 
-TABLES = (CRAWL_RUNS, ARTICLES, VERSIONS, FAILURES, META)  # in the order 0.1.0 created them
+# Each article's latest raw HTML, as SQLite's sqlar archives keep files: zlib-compressed unless that
+# saves nothing, `size` the length uncompressed, so that the sqlite3 shell's own
+# sqlar_uncompress(raw_html, size) reads it (the project registers the same function: register_functions).
+ARTICLE_HTML = Table("article_html", pk="url", since="move_raw_html", columns=(
+    Column("url", references=("articles", "url")),
+    Column("raw_html", bytes),
+    Column("size", int),
+))
+
+# The raw HTML as text (the page's own bytes: a page not in UTF-8 needs a tolerant reader, as Datasette's is).
+ARTICLE_PAGES = "article_pages"
+ARTICLE_PAGES_SQL = (f"create view [{ARTICLE_PAGES}] as select url, "
+                     f"cast(sqlar_uncompress(raw_html, size) as text) as html, size from [{ARTICLE_HTML.name}]")
+
+TABLES = (CRAWL_RUNS, ARTICLES, VERSIONS, FAILURES, META, ARTICLE_HTML)  # in the order they were created
 APPLIED = Table("_migrations", pk="name", columns=(Column("name"), Column("applied_at")))
 RUN_COUNTS = CRAWL_RUNS.names(count=True)
 
 
-def _create(db: sqlite_utils.Database, table: Table) -> None:
-    """Create the table as `initial` declares it (columns added since come from their migrations)."""
+# -- values the archive derives or normalises, and the SQL functions every connection has ----------
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_date(published: str | None) -> str | None:
+    """The calendar date (YYYY-MM-DD) in Europe/London of an ISO 8601 `published`: a time at another
+    offset may fall on another day there; a date alone is its own date."""
+    if not published:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (when.astimezone(LONDON) if when.tzinfo else when).date().isoformat()
+
+
+def iso_from_http_date(value: str | None) -> str | None:
+    """An HTTP-date (Last-Modified) as ISO 8601 UTC; what does not parse is kept as the server sent it."""
+    if not value:
+        return value
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return value
+    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc).isoformat()
+
+
+def http_date(value: str | None) -> str | None:
+    """An archived last_modified (ISO 8601) as an HTTP-date, for If-Modified-Since."""
+    if not value:
+        return value
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value  # stored as the server sent it
+    when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return email.utils.format_datetime(when.astimezone(dt.timezone.utc), usegmt=True)
+
+
+def pack_html(raw: bytes) -> tuple[bytes, int]:
+    """(raw_html, size) of article_html, as sqlar stores a file: compressed unless that saves nothing."""
+    packed = zlib.compress(raw, 1)
+    return (packed if len(packed) < len(raw) else raw), len(raw)
+
+
+def sqlar_uncompress(data: bytes | None, size: int | None) -> bytes | None:
+    """The sqlite3 shell's sqlar_uncompress: data as is when it is `size` long, else inflated."""
+    if data is None or size is None or size <= 0 or len(data) == size:
+        return data
+    return zlib.decompress(data)
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the archive's views need, on a connection (every one the project opens,
+    and Datasette's through the plugin in herts_scraper.serve)."""
+    conn.create_function("sqlar_uncompress", 2, sqlar_uncompress, deterministic=True)
+
+
+def _create(db: sqlite_utils.Database, table: Table, migration: str = "initial") -> None:
+    """Create the table as `migration` declares it (columns and foreign keys added later come from
+    their own migrations)."""
+    with_table = ("initial", migration)  # "initial": the default, with the table whenever it is made
     db.table(table.name).create(
-        {c.name: c.type for c in table.columns if c.since == "initial"}, pk=table.pk,
+        {c.name: c.type for c in table.columns if c.since in with_table}, pk=table.pk,
         not_null={c.name for c in table.columns if c.not_null},
-        foreign_keys=[(c.name, *c.references) for c in table.columns if c.references],
+        foreign_keys=[(c.name, *c.references) for c in table.columns
+                      if c.references and c.references_since in with_table],
     )
     for index in table.indexes:
-        db.table(table.name).create_index(list(index.columns), unique=index.unique)
+        if index.since in with_table:
+            db.table(table.name).create_index(list(index.columns), unique=index.unique)
+
+
+def add_indexes(db: sqlite_utils.Database, migration: str) -> None:
+    """Create the indexes declared `since` this migration on tables made before it."""
+    for table in TABLES:
+        for index in table.indexes:
+            if index.since == migration and table.since != migration:
+                db.table(table.name).create_index(list(index.columns), unique=index.unique)
 
 
 def add_columns(db: sqlite_utils.Database, migration: str) -> None:
@@ -191,16 +297,72 @@ def add_columns(db: sqlite_utils.Database, migration: str) -> None:
 
 
 # -- migrations, oldest first: never edit one an archive may have had, add another ----------------
+def _rebuild(db: sqlite_utils.Database, table: Table, **transform) -> None:
+    """sqlite-utils' transform of the table (a new table, the rows copied with their rowids, so the
+    FTS index still matches), putting back the triggers that dropping the old table drops."""
+    triggers = [sql for (sql,) in db.execute(
+        "select sql from sqlite_master where type = 'trigger' and tbl_name = ? order by rowid", [table.name])]
+    db.table(table.name).transform(**transform)
+    for sql in triggers:
+        db.execute(sql)
+
+
 def initial(db: sqlite_utils.Database) -> None:
     """The schema of release 0.1.0 (tests/data/schema-0.1.0.sql)."""
     for table in TABLES:
-        _create(db, table)
+        if table.since == "initial":
+            _create(db, table)
     for table in TABLES:  # last, as 0.1.0 did
         if table.fts:
             db.table(table.name).enable_fts(list(table.fts), create_triggers=True, tokenize="porter")
 
 
-MIGRATIONS = (initial,)
+def add_published_date(db: sqlite_utils.Database) -> None:
+    """articles.published_date, filled from `published` (london_date), indexed: a date to group by."""
+    add_columns(db, "add_published_date")
+    db.register_function(london_date, deterministic=True, replace=True)
+    db.execute("update articles set published_date = london_date(published) where published is not null")
+    add_indexes(db, "add_published_date")
+
+
+def iso_last_modified(db: sqlite_utils.Database) -> None:
+    """articles.last_modified: HTTP-dates become ISO 8601 UTC (archive.Archive.known gives the
+    spider the HTTP-date back)."""
+    db.register_function(iso_from_http_date, deterministic=True, replace=True)
+    db.execute("update articles set last_modified = iso_from_http_date(last_modified) "
+                "where last_modified is not null")
+
+
+def move_raw_html(db: sqlite_utils.Database) -> None:
+    """The raw HTML leaves `articles` for its own table, article_html (with its size: sqlar's form)."""
+    _create(db, ARTICLE_HTML, "move_raw_html")
+    insert = f"insert into [{ARTICLE_HTML.name}] (url, raw_html, size) values (?, ?, ?)"
+    for url, blob in db.execute("select url, raw_html from articles where raw_html is not null order by rowid"):
+        raw = zlib.decompress(blob)
+        db.execute(insert, [url, blob if len(blob) != len(raw) else raw, len(raw)])
+    _rebuild(db, ARTICLES, drop={"raw_html"})
+
+
+def link_runs(db: sqlite_utils.Database) -> None:
+    """run_id columns become foreign keys to crawl_runs (Datasette shows them as links). A run id
+    no crawl_runs row holds (a run row is written before its articles, so none should) gets a
+    placeholder row, status "unrecorded": every link holds and nothing is dropped."""
+    linked = [(table, [(c.name, *c.references) for c in table.columns
+                       if c.references and c.references_since == "link_runs"]) for table in TABLES]
+    linked = [(table, keys) for table, keys in linked if keys]
+    run_ids = " union ".join(f"select run_id from [{table.name}]" for table, _ in linked)
+    db.execute(f"insert into crawl_runs (id, status) select distinct run_id, 'unrecorded' from ({run_ids}) "
+               "where run_id is not null and run_id not in (select id from crawl_runs)")
+    for table, keys in linked:
+        _rebuild(db, table, add_foreign_keys=keys)
+
+
+def add_article_pages(db: sqlite_utils.Database) -> None:
+    """The view article_pages: each article's url and raw HTML, decompressed."""
+    db.execute(ARTICLE_PAGES_SQL)
+
+
+MIGRATIONS = (initial, add_published_date, iso_last_modified, move_raw_html, link_runs, add_article_pages)
 
 
 def pending(db: sqlite_utils.Database) -> list:
@@ -217,6 +379,10 @@ def migrate(db: sqlite_utils.Database, now: str) -> None:
     opening the archive at the same moment waits, then finds nothing left to do."""
     if not pending(db):
         return
+    # Foreign keys off while tables are rebuilt (SQLite's own procedure: dropping a table others
+    # reference would otherwise fail); they are checked before committing instead.
+    foreign_keys = db.execute("PRAGMA foreign_keys").fetchone()[0]
+    db.execute("PRAGMA foreign_keys=OFF")
     db.execute("BEGIN IMMEDIATE")
     try:
         if APPLIED.name not in db.table_names():
@@ -228,10 +394,15 @@ def migrate(db: sqlite_utils.Database, now: str) -> None:
             migration(db)
             _record(db, migration.__name__, now)
         db.table(META.name).upsert({"key": "schema_version", "value": str(len(MIGRATIONS))}, pk="key")
+        broken = db.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise sqlite3.IntegrityError(f"migrated rows whose foreign keys point nowhere: {broken[:3]}")
         db.execute("COMMIT")
     except BaseException:
         db.rollback()
         raise
+    finally:
+        db.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
 
 
 def _record(db: sqlite_utils.Database, name: str, now: str) -> None:

@@ -2,9 +2,12 @@
 
 Tables:
 - `articles`: one row per canonical URL, the latest version with every field,
-  the raw HTML (zlib), first_seen / last_seen / last_changed, content_hash.
+  first_seen / last_seen / last_changed, content_hash; `published_date` (its London date)
+  and `last_modified` (ISO 8601) derived on every write.
+- `article_html`: each article's latest raw HTML (zlib, sqlar's form; the view
+  `article_pages` reads it as text).
 - `versions`: every distinct content of every article, with when it was seen.
-- `crawl_runs`: one row per crawl: start, end, counts, status.
+- `crawl_runs`: one row per crawl: start, end, counts, status (every run_id is a foreign key to it).
 - `failures`: pages that were rejected or could not be fetched, per run, so
   nothing is lost silently and the next run can retry them first.
 - `articles_fts`: full-text index over title, description and body (SQLite FTS5).
@@ -36,13 +39,12 @@ from typing import NamedTuple
 import sqlite_utils
 
 from herts_scraper.archive import schema
-from herts_scraper.archive.schema import ARTICLES, VERSIONS, RunCounts
+from herts_scraper.archive.schema import ARTICLE_HTML, ARTICLES, VERSIONS, RunCounts
 from herts_scraper.record import Article
 
 _ARTICLE_COLUMNS = ARTICLES.names()
 _JSON_FIELDS = ARTICLES.names(json=True)
 _EXTRACTED = tuple((c.name, c.json) for c in ARTICLES.columns if c.extracted)
-_SELECT_EXPORTED = f"select {', '.join(f'[{c}]' for c in ARTICLES.names(exported=True))} from articles"
 _ARTICLE_FIELDS = tuple(f.name for f in dataclass_fields(Article) if f.name in dict(_EXTRACTED))  # not status: derived
 
 
@@ -55,6 +57,7 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
 _INSERT_ARTICLE = _insert_sql(ARTICLES.name, _ARTICLE_COLUMNS)
 _CHANGED = tuple(c for c in _ARTICLE_COLUMNS if c not in ("url", "first_seen"))  # what a new version sets
 _UPDATE_ARTICLE = f"update [{ARTICLES.name}] set {', '.join(f'[{c}] = ?' for c in _CHANGED)} where url = ?"
+_SET_HTML = f"insert or replace into [{ARTICLE_HTML.name}] (url, raw_html, size) values (?, ?, ?)"
 _VERSION_COLUMNS = tuple(c for c in VERSIONS.names() if c != VERSIONS.pk)
 _INSERT_VERSION = _insert_sql(VERSIONS.name, _VERSION_COLUMNS)
 # A copy of a version, seen again later (reparse): parameters number, first_seen, last_seen (in the
@@ -98,6 +101,7 @@ class Archive:
     def __init__(self, path: str | Path, readonly: bool = False):
         self.path = Path(path)
         conn = self._connect_readonly() if readonly else self._connect()
+        schema.register_functions(conn)
         try:
             self.db = sqlite_utils.Database(conn)
             tables = self.db.table_names()  # the first read: "not a database", "malformed"
@@ -107,6 +111,7 @@ class Archive:
                 # A new archive (an empty file, say): read as one that holds nothing yet.
                 conn.close()
                 conn = sqlite3.connect(":memory:")
+                schema.register_functions(conn)
                 self.db = sqlite_utils.Database(conn)
                 schema.migrate(self.db, now_iso())
             elif not readonly:
@@ -218,13 +223,14 @@ class Archive:
         ).fetchone()
         # A removal recorded after this capture still stands (reparse replays old captures).
         removed_at = row[2] if row and row[2] and row[2] > seen else None
+        last_modified = schema.iso_from_http_date(cap.last_modified)
         http = {"fetched_url": cap.fetched_url, "http_status": cap.http_status,
-                "etag": cap.etag, "last_modified": cap.last_modified, "run_id": run_id}
+                "etag": cap.etag, "last_modified": last_modified, "run_id": run_id}
         if row and row[0] == digest:
             self.db.execute(
                 "update articles set last_seen = max(last_seen, ?), removed_at = ?, fetched_url = ?, "
                 "etag = ?, last_modified = ?, run_id = coalesce(?, run_id) where url = ?",
-                [seen, removed_at, cap.fetched_url, cap.etag, cap.last_modified, run_id, art.url],
+                [seen, removed_at, cap.fetched_url, cap.etag, last_modified, run_id, art.url],
             )
             self.db.execute(
                 "update versions set last_seen = max(last_seen, ?) where url = ? and version = ?",
@@ -234,8 +240,7 @@ class Archive:
             return "unchanged", row[1]
         version = (row[1] if row else 0) + 1
         fields = {
-            **_content(art, digest), **http,
-            "raw_html": zlib.compress(cap.raw_html, 1) if cap.raw_html else None,
+            **_content(art, digest), **http, "published_date": schema.london_date(art.published),
             "first_seen": seen, "last_seen": seen, "last_changed": seen, "versions": version,
             "removed_at": removed_at, "extractor_version": cap.extractor_version,
         }
@@ -243,6 +248,10 @@ class Archive:
             self.db.execute(_UPDATE_ARTICLE, [*(fields[c] for c in _CHANGED), art.url])
         else:
             self.db.execute(_INSERT_ARTICLE, [fields[c] for c in _ARTICLE_COLUMNS])
+        if cap.raw_html:
+            self.db.execute(_SET_HTML, [art.url, *schema.pack_html(cap.raw_html)])
+        else:  # as before the move: a version without its HTML has none
+            self.db.execute(f"delete from [{ARTICLE_HTML.name}] where url = ?", [art.url])
         self._insert_version(fields, version, seen, run_id)
         self._resolve_failures(cap.fetched_url, art.url, seen)
         return ("changed" if row else "new"), version
@@ -375,9 +384,11 @@ class Archive:
         return urls
 
     def known(self) -> dict[str, Known]:
-        """What a crawl needs to know of each archived article, by URL."""
-        return {r[0]: Known(*r[1:]) for r in self.db.execute(
-            "select url, title, etag, last_modified, removed_at, last_seen from articles")}
+        """What a crawl needs to know of each archived article, by URL; last_modified as an
+        HTTP-date, ready for If-Modified-Since."""
+        return {url: Known(title, etag, schema.http_date(last_modified), removed_at, last_seen)
+                for url, title, etag, last_modified, removed_at, last_seen in self.db.execute(
+                    "select url, title, etag, last_modified, removed_at, last_seen from articles")}
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
@@ -416,12 +427,18 @@ class Archive:
         """Every article's latest version, oldest first, JSON fields decoded: the exported columns
         (no raw HTML)."""
         where = "" if include_removed else "where removed_at is null"
-        for row in self.db.query(f"{_SELECT_EXPORTED} {where} order by published, url"):
+        present = set(self.db["articles"].columns_dict)  # an older archive read as it stands lacks the newer ones
+        columns = ", ".join(f"[{c}]" for c in ARTICLES.names(exported=True) if c in present)
+        for row in self.db.query(f"select {columns} from articles {where} order by published, url"):
             yield decode_row(row)
 
     def raw_html(self, url: str) -> bytes | None:
-        row = self.db.execute("select raw_html from articles where url = ?", [url]).fetchone()
-        return zlib.decompress(row[0]) if row and row[0] else None
+        """The article's latest raw HTML, as fetched. An archive not yet migrated (read-only) has it in articles."""
+        if ARTICLE_HTML.name not in self.db.table_names():
+            row = self.db.execute("select raw_html from articles where url = ?", [url]).fetchone()
+            return zlib.decompress(row[0]) if row and row[0] else None
+        row = self.db.execute(f"select raw_html, size from [{ARTICLE_HTML.name}] where url = ?", [url]).fetchone()
+        return schema.sqlar_uncompress(*row) if row and row[0] else None
 
     def runs(self) -> list[dict]:
         return list(self.db.query("select * from crawl_runs order by id"))
