@@ -66,6 +66,10 @@ DOWNLOADER_MIDDLEWARES = {
     # next to the downloader: every raw request and response, redirects and errors included
     "herts_scraper.crawl.warc.WarcCaptureMiddleware": 950,
 }
+SPIDER_MIDDLEWARES = {
+    # items made of a response carry its WARC-Date: the archive's times are the WARC records' dates
+    "herts_scraper.crawl.warc.WarcDatesMiddleware": 950,
+}
 EXTENSIONS = {
     "herts_scraper.crawl.logs.RotatingLogFile": 0,
     "herts_scraper.crawl.run.ArchiveRun": 0,  # the run's bookkeeping: lock, state, writer, status, report

@@ -377,7 +377,7 @@ class Archive:
     def known(self) -> dict[str, Known]:
         """What a crawl needs to know of each archived article, by URL."""
         return {r[0]: Known(*r[1:]) for r in self.db.execute(
-            "select url, title, etag, last_modified, removed_at from articles")}
+            "select url, title, etag, last_modified, removed_at, last_changed from articles")}
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
@@ -464,6 +464,7 @@ class Known(NamedTuple):
     etag: str | None
     last_modified: str | None
     removed_at: str | None
+    last_changed: str | None = None  # when the current version was captured: what a 304 confirms (crawl/warc.py)
 
 
 @dataclass(slots=True)

@@ -49,6 +49,7 @@ from herts_scraper.crawl.boundary import OffsiteRefused, origin_key
 from herts_scraper.crawl.config import UsageError
 from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
 from herts_scraper.crawl.run import ArchiveState
+from herts_scraper.crawl.warc import REVISIT_OF
 from herts_scraper.extract.dates import parse_http_date
 from herts_scraper.extract.discovery import (
     clean_url,
@@ -355,15 +356,16 @@ class NewsSpider(scrapy.Spider):
             return None
         self.in_flight += 1
         headers = {}
+        meta: dict = {"source": source, "canonical": canonical, "handle_httpstatus_list": [304]}
         known = self.known.get(canonical)
         if known and not known.removed_at:
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
+            meta[REVISIT_OF] = known.last_changed  # the capture a 304 confirms, for its WARC revisit record
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, headers=headers,
-                              priority=priority, dont_filter=True,
-                              meta={"source": source, "canonical": canonical, "handle_httpstatus_list": [304]})
+                              priority=priority, dont_filter=True, meta=meta)
 
     def is_known_unchanged(self, url: str, title: str | None = None, lastmod: str | None = None) -> bool:
         """Incremental mode: the archive holds this article and nothing says it changed."""
