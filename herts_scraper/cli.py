@@ -2,7 +2,7 @@
 
     herts-scraper replica  --port 8000 --articles 300 [--generation soh|legacy] [--seed N]
     herts-scraper extract  PAGE.html --url URL [--format record|json] [--profile NAME]
-    herts-scraper export   [--db PATH] [--out DIR] [--format records|jsonl|csv]
+    herts-scraper export   [--db PATH] [--out DIR] [--format records|jsonl|csv|wacz]
     herts-scraper status   [--db PATH]
     herts-scraper history  URL [--db PATH] [--no-diff]
     herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME] [--wait SECONDS]
@@ -105,7 +105,7 @@ def _open_archive(path: str):
 
 
 def _cmd_export(args) -> int:
-    from herts_scraper.archive.export import UnsafePath, export
+    from herts_scraper.archive.export import ExportUnavailable, UnsafePath, export
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise CommandError(f"--out {args.out} is a file; give a folder")
@@ -114,6 +114,8 @@ def _cmd_export(args) -> int:
             result = export(archive, args.out, args.format, include_removed=args.include_removed)
         except UnsafePath as exc:
             raise CommandError(str(exc), EXIT_FAILED) from None
+        except ExportUnavailable as exc:  # no WARCs to package, py-wacz not installed
+            raise CommandError(str(exc)) from None
         except OSError as exc:
             raise CommandError(f"cannot write {exc.filename or args.out}: {exc.strerror}", EXIT_FAILED) from None
     print(f"exported {result['articles']} articles ({result['written']} files written) to {result['path']}")

@@ -68,7 +68,7 @@ def export_format_choices() -> list[str]:
 
 
 def test_export_offers_every_registered_format(tmp_path, capsys):
-    assert export_format_choices() == list(FORMATS) == ["records", "jsonl", "csv"]
+    assert export_format_choices() == list(FORMATS) == ["records", "jsonl", "csv", "wacz"]
 
     @export_format("titles")
     def titles(rows, out):

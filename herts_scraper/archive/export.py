@@ -1,8 +1,9 @@
-"""Exports of the archive: normalised records, JSON Lines or CSV (FORMATS, a registry).
+"""Exports of the archive: normalised records, JSON Lines, CSV or a WACZ (FORMATS, a registry).
 
 records: <out>/<area>/<sha1 of url>.md, exactly the reference record format.
 jsonl / csv: one file, <out>/articles.jsonl or <out>/articles.csv, every exported
 column (schema.ARTICLES: all but the raw HTML) of the latest version of each article.
+wacz: <out>/herts.wacz, the raw WARC captures packaged for replay (archive/wacz.py).
 
 Every name derived from the data stays inside <out>: an area that is not a
 plain name (`../x`, `/tmp`, a NUL) gets a folder name made safe (area_folder),
@@ -28,20 +29,28 @@ _JSON_FIELDS = ARTICLES.names(json=True, exported=True)  # decoded by Archive.ar
 
 # name -> writer(rows of Archive.articles, out folder) -> {"articles", "written", "path"}; the CLI's
 # --format offers every name, so a new format is one registered function.
-Writer = Callable[[Iterable[dict], Path], dict]
+Writer = Callable[..., dict]
 FORMATS: dict[str, Writer] = {}
+_WANT_ARCHIVE: set[str] = set()  # formats whose writer also takes archive= (the Archive: its path, its WARCs)
 
 
-def export_format(name: str) -> Callable[[Writer], Writer]:
-    """Register the decorated function as the writer of export format `name`."""
+def export_format(name: str, archive: bool = False) -> Callable[[Writer], Writer]:
+    """Register the decorated function as the writer of export format `name`; archive=True: it
+    is called with the Archive as the keyword argument `archive` too."""
     def register(writer: Writer) -> Writer:
         FORMATS[name] = writer
+        if archive:
+            _WANT_ARCHIVE.add(name)
         return writer
     return register
 
 
 class UnsafePath(ValueError):
     """A path the export would write lies outside the folder it was given (a symlink out of it)."""
+
+
+class ExportUnavailable(Exception):
+    """This export cannot be made here: what it needs is missing (a package, the WARC captures)."""
 
 
 def area_folder(area: str | None) -> str:
@@ -73,7 +82,8 @@ def export(archive: Archive, out: str | Path, fmt: str = "records", include_remo
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    return FORMATS[fmt](archive.articles(include_removed=include_removed), out)
+    extra = {"archive": archive} if fmt in _WANT_ARCHIVE else {}
+    return FORMATS[fmt](archive.articles(include_removed=include_removed), out, **extra)
 
 
 @export_format("records")
@@ -133,3 +143,6 @@ def _export_csv(rows, out: Path) -> dict:
             writer.writerow(row)
             n += 1
     return {"articles": n, "written": 1, "path": str(path)}
+
+
+from herts_scraper.archive import wacz as _wacz  # noqa: E402, F401  (registers "wacz"; it needs export_format)

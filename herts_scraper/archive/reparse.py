@@ -2,8 +2,9 @@
 
 `herts-scraper reparse [--warc DIR] [--db PATH]` replays every capture in
 time order (files by name, records in file order) through today's extractor:
-200 article pages become versions, 304s mark an article as still seen, 404/410
-give tombstones. The captures go through the crawl's own archive writer (in
+200 article pages become versions, 304s mark an article as still seen (a
+server-not-modified revisit record, as crawls write them, or an older crawl's
+304 response record), 404/410 give tombstones. The captures go through the crawl's own archive writer (in
 replay mode), as the items a crawl would have made of them: one write path.
 Rows record the extractor version that made them, so a better extractor can
 be applied to the whole history.
@@ -37,14 +38,23 @@ logger = logging.getLogger(__name__)
 BATCH = 200
 
 
-def _iso(warc_date: str) -> str:
-    # WARC-Date is UTC ("2026-11-21T16:10:06.123456Z"); the archive writes times as now_iso() does.
+NOT_MODIFIED_PROFILE = "/revisit/server-not-modified"  # the end of the WARC/1.0 and /1.1 profile URIs
+
+
+def iso_of(warc_date: str) -> str:
+    """The archive time of a WARC-Date (UTC, "2026-11-21T16:10:06.123456Z"): as now_iso() writes times."""
     when = dt.datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
     return when.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
+def is_not_modified(record) -> bool:
+    """A revisit record saying the server answered 304 (its block, when it has one, is that answer)."""
+    return record.rec_type == "revisit" and (record.rec_headers.get_header("WARC-Profile") or "").endswith(
+        NOT_MODIFIED_PROFILE)
+
+
 def iter_responses(folder: Path):
-    """(file, warcinfo dict, response record) for every response in every WARC file, in order."""
+    """(file, warcinfo dict, record) for every response and 304 revisit in every WARC file, in order."""
     for path in sorted(folder.glob("*.warc.gz")) + sorted(folder.glob("*.warc")):
         info: dict = {}
         try:
@@ -53,7 +63,7 @@ def iter_responses(folder: Path):
                     if record.rec_type == "warcinfo":
                         text = record.content_stream().read().decode("utf-8", "replace")
                         info = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
-                    elif record.rec_type == "response":
+                    elif record.rec_type == "response" or is_not_modified(record):
                         yield path, info, record
         except (ArchiveLoadFailed, EOFError, zlib.error, OSError) as exc:
             # A crawl killed mid-write leaves a partial last record; the rest stands.
@@ -95,8 +105,8 @@ def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, 
             writer = ArchiveWriter(WriterConfig(str(db_path), run_id=None, profile=source, base_url=base_url,
                                                 batch_size=BATCH, replay=True))
         url = record.rec_headers.get_header("WARC-Target-URI")
-        when = _iso(record.rec_headers.get_header("WARC-Date"))
-        status = int(record.http_headers.get_statuscode() or 0)
+        when = iso_of(record.rec_headers.get_header("WARC-Date"))
+        status = 304 if is_not_modified(record) else int(record.http_headers.get_statuscode() or 0)
         if not profile.is_article_url(url):
             counts.skipped += 1
         elif status == 200:

@@ -386,9 +386,9 @@ class Archive:
     def known(self) -> dict[str, Known]:
         """What a crawl needs to know of each archived article, by URL; last_modified as an
         HTTP-date, ready for If-Modified-Since."""
-        return {url: Known(title, etag, schema.http_date(last_modified), removed_at, last_seen)
-                for url, title, etag, last_modified, removed_at, last_seen in self.db.execute(
-                    "select url, title, etag, last_modified, removed_at, last_seen from articles")}
+        return {url: Known(title, etag, schema.http_date(last_modified), removed_at, last_seen, last_changed)
+                for url, title, etag, last_modified, removed_at, last_seen, last_changed in self.db.execute(
+                    "select url, title, etag, last_modified, removed_at, last_seen, last_changed from articles")}
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
@@ -491,6 +491,7 @@ class Known(NamedTuple):
     last_modified: str | None
     removed_at: str | None
     last_seen: str | None = None  # the last time a crawl fetched it or had a 304 for it
+    last_changed: str | None = None  # when the current version was captured: what a 304 confirms (crawl/warc.py)
 
 
 @dataclass(slots=True)

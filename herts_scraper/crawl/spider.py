@@ -56,6 +56,7 @@ from herts_scraper.crawl.boundary import OffsiteRefused, origin_key
 from herts_scraper.crawl.config import UsageError
 from herts_scraper.crawl.items import ArticleItem, FetchedPage, NotModified, PageFailure
 from herts_scraper.crawl.run import ArchiveRun, ArchiveState
+from herts_scraper.crawl.warc import REVISIT_OF, WARC_DATE
 from herts_scraper.extract.dates import parse_http_date
 from herts_scraper.extract.discovery import (
     clean_url,
@@ -377,15 +378,16 @@ class NewsSpider(scrapy.Spider):
             return None
         self.in_flight += 1
         headers = {}
+        meta: dict = {"source": source, "canonical": canonical, "handle_httpstatus_list": [304]}
         known = self.known.get(canonical)
         if known and not known.removed_at:
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
+            meta[REVISIT_OF] = known.last_changed  # the capture a 304 confirms, for its WARC revisit record
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, headers=headers,
-                              priority=priority, dont_filter=True,
-                              meta={"source": source, "canonical": canonical, "handle_httpstatus_list": [304]})
+                              priority=priority, dont_filter=True, meta=meta)
 
     def is_known_unchanged(self, url: str, title: str | None = None, lastmod: str | None = None) -> bool:
         """Incremental mode: the archive holds this article and nothing says it changed."""
@@ -531,7 +533,8 @@ class NewsSpider(scrapy.Spider):
             yield request
         if response.status == 304:
             self.crawler.stats.inc_value("herts/not_modified")
-            self._record(NotModified(response.meta.get("canonical") or self.canonical(response.url)))
+            self._record(NotModified(response.meta.get("canonical") or self.canonical(response.url),
+                                     seen_at=response.meta.get(WARC_DATE)))
             return
         if not self.profile.is_article_url(response.url):
             # Redirected (or refreshed) within the site to a page that is not an article.
@@ -541,7 +544,8 @@ class NewsSpider(scrapy.Spider):
             return
         page = FetchedPage(response.url, response.body, response.status, _header(response, b"Content-Type"),
                            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
-                           fetched_at=now_iso())
+                           # the capture's time: its WARC records' date (so a revisit can name them), as reparse has it
+                           fetched_at=response.meta.get(WARC_DATE) or now_iso())
         if self.archive_run is not None:
             # Extraction and storage happen in the archive writer (archive/writer.py); the item comes back.
             item = await maybe_deferred_to_future(self.archive_run.archive_page(page))
