@@ -281,7 +281,8 @@ def _url_forms(url: str) -> list[str]:
 def _on_origin(forms: list[str], origin: str) -> list[str]:
     """The same paths on the real site (an article archived from a mirror is keyed there)."""
     home = urlsplit(origin)
-    return [urlunsplit(urlsplit(u)._replace(scheme=home.scheme, netloc=home.netloc)) for u in forms[1:]]
+    moved = (urlunsplit(urlsplit(u)._replace(scheme=home.scheme, netloc=home.netloc)) for u in forms)
+    return [u for u in dict.fromkeys(moved) if u not in forms]
 
 
 def _version_record(v: dict, area: str) -> str:
