@@ -1,42 +1,61 @@
 """The `herts-scraper` command (also `python -m herts_scraper`).
 
+    herts-scraper crawl    [scrapy crawl options]     `scrapy crawl news`, from any folder
     herts-scraper replica  --port 8000 --articles 300 [--generation soh|legacy] [--seed N]
     herts-scraper extract  PAGE.html --url URL [--format record|json] [--profile NAME]
-    herts-scraper export   [--db PATH] [--out DIR] [--format records|jsonl|csv|wacz]
+    herts-scraper export   [--db PATH] [--out DIR|-] [--format records|jsonl|csv|wacz]
     herts-scraper status   [--db PATH]
     herts-scraper history  URL [--db PATH] [--no-diff]
     herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME] [--wait SECONDS]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
     herts-scraper serve    [--db PATH] [--port P] [--host 127.0.0.1]
 
-The crawl itself is Scrapy's: `scrapy crawl news -a base_url=URL`. Without --db or
---profile, a command takes them from the project's Scrapy settings, as the crawl
-does (ARCHIVE_PATH, relative to the project folder; SITE_PROFILE).
+The crawl itself is Scrapy's: `scrapy crawl news -a base_url=URL` in the project
+folder; `herts-scraper crawl -a base_url=URL` is the same command anywhere (installed
+from a wheel, no scrapy.cfg). Without --db or --profile, a command takes them from the
+project's Scrapy settings, as the crawl does (ARCHIVE_PATH, relative to the project
+folder or, outside any project, to the current folder; SITE_PROFILE).
 
 Errors are one line on stderr, `herts-scraper <command>: ...`, never a traceback:
 exit status 2 for a usage error (a bad argument, a missing file, an unknown
 profile), 1 when the archive cannot be used (damaged, not an archive, read-only
 for a command that writes), 75 when a crawl holds the archive (reparse).
+Output piped into a reader that stops early (`| head`) ends quietly, status 141.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
+import re
+import signal
 import sqlite3
 import sys
 from itertools import pairwise
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from herts_scraper.archive.export import FORMATS
+from herts_scraper import EXTRACTOR_VERSION, __version__
+from herts_scraper.archive.export import FORMATS, STREAMS
 from herts_scraper.archive.report import EXIT_CODES
 from herts_scraper.archive.store import Archive, ArchiveError, archive_problem
 from herts_scraper.profiles import ProfileError, load_profile
 
 EXIT_USAGE, EXIT_FAILED = EXIT_CODES["usage"], EXIT_CODES["failed"]  # one table: archive/report.py
+# A reader that went away (`| head`): the status a shell gives a command killed by SIGPIPE, as `cat` ends.
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 EXPORTS = "exports"  # --out, in the current folder like any path given on the command line
-DB_HELP = "the archive (default: the setting ARCHIVE_PATH)"
+STDOUT = "-"
+DB_HELP = "the archive (default: the setting ARCHIVE_PATH, in the project folder or the current one)"
+PROFILE_HELP = "site profile name or YAML path (default: the setting SITE_PROFILE)"
+CRAWL_USAGE = """usage: herts-scraper crawl [news] [scrapy crawl options]
+
+Runs `scrapy crawl news` from any folder, with or without the project's scrapy.cfg
+(outside a project: herts-scraper's own settings, the archive under ./archive/).
+Same options, exit statuses and output as `scrapy crawl news`; Scrapy's help follows.
+"""
 
 
 class CommandError(Exception):
@@ -45,6 +64,17 @@ class CommandError(Exception):
     def __init__(self, message: str, status: int = EXIT_USAGE):
         super().__init__(message)
         self.status = status
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Every option's help ends with its default (unless it says it already, or has none to say)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (not action.option_strings or "default" in text or action.default in (None, False, argparse.SUPPRESS)
+                or isinstance(action, argparse._VersionAction)):
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 def _settings():
@@ -107,6 +137,8 @@ def _open_archive(path: str):
 def _cmd_export(args) -> int:
     from herts_scraper.archive.export import ExportUnavailable, UnsafePath, export
 
+    if args.out == STDOUT:
+        return _export_to_stdout(args)
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise CommandError(f"--out {args.out} is a file; give a folder")
     with _open_archive(args.db) as archive:
@@ -122,19 +154,138 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _export_to_stdout(args) -> int:
+    """jsonl or csv on standard output, UTF-8 whatever the locale (the files are), nothing else on it."""
+    import io
+
+    from herts_scraper.archive.export import export_stream
+
+    if args.format not in STREAMS:
+        raise CommandError(f"--out - writes one stream: --format {' or '.join(STREAMS)} "
+                           f"({args.format} is a folder of files; give --out DIR)")
+    with _open_archive(args.db) as archive:
+        sys.stdout.flush()
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+        try:
+            export_stream(archive, out, args.format, include_removed=args.include_removed)
+            out.flush()
+        finally:
+            out.detach()  # sys.stdout keeps its buffer
+    return 0
+
+
+# -- status --------------------------------------------------------------------------------
+RUNS_SHOWN = 5
+
+
+def _crawl_alive(db: str) -> bool:
+    """Whether the process that holds (or last held) the archive's lock still lives. Read-only:
+    the lock file names its holder ("pid N, ..."); a crawl that ended emptied it, a killed one
+    could not. Unreadable: assume it lives (never call a live crawl killed)."""
+    from herts_scraper.archive.lock import lock_path
+
+    try:
+        holder = lock_path(db).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    found = re.match(r"pid (\d+)", holder)
+    if not found:
+        return False
+    try:
+        os.kill(int(found[1]), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    return True
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+def _elapsed(start: str, end: str | None) -> float | None:
+    try:
+        finish = dt.datetime.fromisoformat(end) if end else dt.datetime.now(dt.timezone.utc)
+        return (finish - dt.datetime.fromisoformat(start)).total_seconds()
+    except (TypeError, ValueError):
+        return None
+
+
+def _run_line(archive: Archive, run: dict, status: str) -> list[str]:
+    """A run's cells: id, started, mode, status, new, changed, unchanged, 304, removed, failed, duration.
+    An unfinished run (killed, running) has no counts in its row: they come from the rows it wrote."""
+    started = (run["started"] or "")[:19].replace("T", " ")
+    if run["status"] != "running":
+        counts = [run[c] or 0 for c in ("new", "changed", "unchanged", "not_modified", "removed", "failed")]
+        return [str(run["id"]), started, run["mode"] or "full", status, *map(str, counts),
+                _seconds(run["duration_s"])]
+    progress = archive.run_progress(run["id"])
+    if status == "running":
+        duration = _seconds(_elapsed(run["started"], None)) + " so far"
+    else:
+        duration = f">= {_seconds(_elapsed(run['started'], progress['last_write']))}"
+    return [str(run["id"]), started, run["mode"] or "full", status, str(progress["new"]), str(progress["changed"]),
+            "?", "?", "?", str(progress["failed"]), duration]
+
+
 def _cmd_status(args) -> int:
     with _open_archive(args.db) as archive:
         db = archive.db
-        print(f"archive {args.db}: {archive.count()} articles, {db['versions'].count} versions")
+        removed = db.execute("select count(*) from articles where removed_at is not null").fetchone()[0]
+        print(f"archive {args.db}: {archive.count()} articles ({removed} removed), {db['versions'].count} versions")
         for row in db.query("select status, count(*) n from articles group by status"):
             print(f"  {row['status']}: {row['n']}")
-        failures = archive.unresolved_failures()
-        print(f"  unresolved failures: {len(failures)}")
-        for run in archive.runs()[-5:]:
-            print(f"run {run['id']} {run['started']} {run['status']}: new {run['new']}, changed {run['changed']}, "
-                  f"unchanged {run['unchanged']}, failed {run['failed']}, rejected {run['rejected']}, "
-                  f"{run['requests']} requests in {run['duration_s']} s")
+        print(f"  unresolved failures: {len(archive.unresolved_failures())}")
+        runs = archive.runs()
+        if not runs:
+            print("no crawl runs yet")
+            return 0
+        # Only the newest run can still be running, and only while its crawl lives (the lock's holder).
+        unfinished = [r["id"] for r in runs if r["status"] == "running"]
+        live = unfinished[-1] if unfinished and unfinished[-1] == runs[-1]["id"] and _crawl_alive(args.db) else None
+        header = ["run", "started (UTC)", "mode", "status", "new", "changed", "unchanged", "304", "removed",
+                  "failed", "duration"]
+        table = [header]
+        for run in runs[-RUNS_SHOWN:]:
+            status = run["status"] if run["status"] != "running" or run["id"] == live else "killed"
+            table.append(_run_line(archive, run, status))
+        killed = [i for i in unfinished if i != live and i >= runs[-RUNS_SHOWN:][0]["id"]]
+    print(f"last {len(table) - 1} of {len(runs)} crawl runs:")
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  " + "  ".join(cell.ljust(w) if i < 4 else cell.rjust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+    if killed:
+        print(f"  killed: run {', '.join(map(str, killed))} is still marked running, but its crawl is gone; "
+              "its counts are what it stored (the next crawl records it as killed)")
     return 0
+
+
+# -- history -------------------------------------------------------------------------------
+def _url_forms(url: str) -> list[str]:
+    """Where to look for an article first: the URL as given (canonical, or as fetched: a replica's,
+    a mirror's), normalised (scheme and host in lower case, dot segments resolved), then without or
+    with its trailing slash."""
+    from herts_scraper.extract.discovery import clean_url
+
+    cleaned = clean_url(url)
+    if cleaned is None:  # not an http(s) URL: only the exact text can match
+        return [url]
+    parts = urlsplit(cleaned)
+    other = parts.path.rstrip("/") if parts.path.endswith("/") and parts.path != "/" else parts.path + "/"
+    return list(dict.fromkeys([url, cleaned, urlunsplit(parts._replace(path=other))]))
+
+
+def _on_origin(forms: list[str], origin: str) -> list[str]:
+    """The same paths on the real site (an article archived from a mirror is keyed there)."""
+    home = urlsplit(origin)
+    moved = (urlunsplit(urlsplit(u)._replace(scheme=home.scheme, netloc=home.netloc)) for u in forms)
+    return [u for u in dict.fromkeys(moved) if u not in forms]
 
 
 def _version_record(v: dict, area: str) -> str:
@@ -147,12 +298,19 @@ def _cmd_history(args) -> int:
     import difflib
 
     with _open_archive(args.db) as archive:
-        row = archive.article(args.url)
-        if row is None:
-            raise CommandError(f"{args.url} is not in {args.db}", EXIT_FAILED)
-        versions = archive.versions(args.url)
+        forms = _url_forms(args.url)
+        url = archive.find_url(forms)
+        if url is None and len(forms) > 1:  # an http(s) URL: try its path on the profile's origin
+            url = archive.find_url(_on_origin(forms, load_profile(args.profile or _settings()["SITE_PROFILE"]).origin))
+        if url is None:
+            near = archive.urls_like(args.url)
+            hint = f"; closest: {', '.join(near)}" if near else ""
+            raise CommandError(f"{args.url} is not in {args.db}{hint}", EXIT_FAILED)
+        row = archive.article(url)
+        assert row is not None  # find_url found it
+        versions = archive.versions(url)
     removed = f", removed {row['removed_at']}" if row["removed_at"] else ""
-    print(f"{args.url}: {len(versions)} version(s), first seen {row['first_seen']}{removed}")
+    print(f"{url}: {len(versions)} version(s), first seen {row['first_seen']}{removed}")
     for v in versions:
         print(f"  v{v['version']}  {v['first_seen']} .. {v['last_seen']}  {v['content_hash'][:12]}  {v['title']}")
     if not args.no_diff:
@@ -196,6 +354,24 @@ def _cmd_replica(argv: list[str]) -> int:
     return replica_main(argv)
 
 
+def _cmd_crawl(argv: list[str]) -> int:
+    """`scrapy crawl news ARGV` through Scrapy's own command line (so every option, -a, -s, -O,
+    and the exit statuses of commands/crawl.py stay what they are), from any folder: outside a
+    project, SCRAPY_SETTINGS_MODULE names herts_scraper's settings, as scrapyd's runner does."""
+    from scrapy.cmdline import execute
+
+    if {"-h", "--help"} & set(argv):
+        print(CRAWL_USAGE)
+    settings = _settings()
+    if argv[:1] != ["news"]:  # the spider's name is optional: there is one
+        argv = ["news", *argv]
+    try:
+        execute(["herts-scraper", "crawl", *argv], settings)
+    except SystemExit as exc:  # how Scrapy's command line always ends
+        return _exit_status(exc.code)
+    return 0
+
+
 def _cmd_demo(args) -> int:
     from herts_scraper.demo import run_demo
 
@@ -224,48 +400,61 @@ def _cmd_serve(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="herts-scraper", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="herts-scraper", description=__doc__.split("\n\n")[0],
+                                     formatter_class=HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__} "
+                        f"(extractor version {EXTRACTOR_VERSION})")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("replica", help="serve the offline replica of the site", add_help=False)
+    def command(name: str, help: str, **kwargs) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, formatter_class=HelpFormatter, **kwargs)
 
-    p = sub.add_parser("extract", help="print the record of one saved article page, without network")
+    # Both parse their own options: `herts-scraper crawl --help`, `herts-scraper replica --help`.
+    command("crawl", "crawl the site: `scrapy crawl news` from any folder (scrapy crawl's options)", add_help=False)
+    command("replica", "serve the offline replica of the site", add_help=False)
+
+    p = command("extract", "print the record of one saved article page, without network")
     p.add_argument("page", help="the saved HTML file (- for standard input)")
     p.add_argument("--url", required=True, help="the URL the page was fetched from")
-    p.add_argument("--format", choices=("record", "json"), default="record")
-    p.add_argument("--profile", help="site profile name or YAML path (default: the setting SITE_PROFILE)")
+    p.add_argument("--format", choices=("record", "json"), default="record", help="the reference record, or JSON")
+    p.add_argument("--profile", metavar="NAME", help=PROFILE_HELP)
     p.set_defaults(func=_cmd_extract)
 
-    p = sub.add_parser("export", help=f"write the archive out as {', '.join(FORMATS)}")
-    p.add_argument("--db", help=DB_HELP)
-    p.add_argument("--out", default=EXPORTS)
-    p.add_argument("--format", choices=FORMATS, default="records")
+    p = command("export", f"write the archive out as {', '.join(FORMATS)}")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--out", default=EXPORTS, metavar="DIR",
+                   help=f"folder to write into; - for standard output ({', '.join(STREAMS)})")
+    p.add_argument("--format", choices=FORMATS, default="records",
+                   help="records: <out>/<area>/<sha1 of url>.md; jsonl, csv: <out>/articles.<format>")
     p.add_argument("--include-removed", action="store_true", help="also export removed articles")
     p.set_defaults(func=_cmd_export)
 
-    p = sub.add_parser("status", help="summarise the archive and its last crawl runs")
-    p.add_argument("--db", help=DB_HELP)
+    p = command("status", "summarise the archive and its last crawl runs (reads only)")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
     p.set_defaults(func=_cmd_status)
 
-    p = sub.add_parser("history", help="the versions of one article, with a diff")
-    p.add_argument("url", help="the article's canonical URL")
-    p.add_argument("--db", help=DB_HELP)
+    p = command("history", "the versions of one article, with a diff")
+    p.add_argument("url", help="the article's URL: canonical, as fetched (a replica's, a mirror's), with or "
+                               "without its trailing slash")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--profile", metavar="NAME", help=f"{PROFILE_HELP}; its origin is tried for a URL on another host")
     p.add_argument("--no-diff", action="store_true", help="list the versions only")
     p.set_defaults(func=_cmd_history)
 
-    p = sub.add_parser("reparse", help="rebuild the archive from its WARC captures, without network")
-    p.add_argument("--warc", help="folder of .warc.gz files (default: warc/ beside --db)")
-    p.add_argument("--db", help="archive to write, an existing one or a new one (default: the setting ARCHIVE_PATH)")
-    p.add_argument("--profile", help="site profile (default: the one each WARC file names)")
+    p = command("reparse", "rebuild the archive from its WARC captures, without network")
+    p.add_argument("--warc", metavar="DIR", help="folder of .warc.gz files (default: warc/ beside --db)")
+    p.add_argument("--db", metavar="PATH",
+                   help="archive to write, an existing one or a new one (default: the setting ARCHIVE_PATH)")
+    p.add_argument("--profile", metavar="NAME", help="site profile (default: the one each WARC file names)")
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
-                   help="wait this long for a crawl holding the archive to finish (default: exit 75 at once)")
+                   help="wait this long for a crawl holding the archive to finish (default: 0, exit 75 at once)")
     p.set_defaults(func=_cmd_reparse)
 
-    p = sub.add_parser("demo", help="serve the replica, crawl it with `scrapy crawl news`, export")
-    p.add_argument("--articles", type=int, default=300)
-    p.add_argument("--generation", choices=("soh", "legacy"), default="soh")
-    p.add_argument("--db", help=DB_HELP)
-    p.add_argument("--out", default=EXPORTS)
+    p = command("demo", "serve the replica, crawl it with `scrapy crawl news`, export")
+    p.add_argument("--articles", type=int, default=300, metavar="N", help="articles the replica serves")
+    p.add_argument("--generation", choices=("soh", "legacy"), default="soh", help="which generation of the site")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--out", default=EXPORTS, metavar="DIR", help="folder for the records")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("serve", help="browse and search the archive in Datasette (read-only)")
@@ -278,9 +467,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run a command; its exit status. Output piped into a reader that stops early ends quietly."""
+    try:
+        try:
+            status = _run(list(sys.argv[1:] if argv is None else argv))
+        except SystemExit as exc:  # argparse's --help, --version and usage errors
+            status = _exit_status(exc.code)
+        sys.stdout.flush()  # here, where a closed pipe can still be caught
+    except BrokenPipeError:
+        # The Python docs' recipe: stdout goes to devnull, so the flush at exit has nowhere to fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return status
+
+
+def _exit_status(code) -> int:
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)  # sys.exit("message")
+    return EXIT_FAILED
+
+
+def _run(argv: list[str]) -> int:
     if argv and argv[0] == "replica":  # the replica parses its own options
         return _cmd_replica(argv[1:])
+    if argv and argv[0] == "crawl":  # Scrapy parses the crawl's
+        try:
+            return _cmd_crawl(argv[1:])
+        except CommandError as exc:
+            print(f"herts-scraper crawl: {exc}", file=sys.stderr)
+            return exc.status
     args = build_parser().parse_args(argv)
     try:
         if getattr(args, "db", "") is None:  # not given: the project's archive, whatever the current folder

@@ -1,8 +1,9 @@
 """Exports of the archive: normalised records, JSON Lines, CSV or a WACZ (FORMATS, a registry).
 
 records: <out>/<area>/<sha1 of url>.md, exactly the reference record format.
-jsonl / csv: one file, <out>/articles.jsonl or <out>/articles.csv, every exported
-column (schema.ARTICLES: all but the raw HTML) of the latest version of each article.
+jsonl / csv: one file, <out>/articles.jsonl or <out>/articles.csv, or one stream (STREAMS:
+standard output, say), every exported column (schema.ARTICLES: all but the raw HTML)
+of the latest version of each article.
 wacz: <out>/herts.wacz, the raw WARC captures packaged for replay (archive/wacz.py).
 
 Every name derived from the data stays inside <out>: an area that is not a
@@ -20,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from herts_scraper.archive.schema import ARTICLES
 from herts_scraper.archive.store import Archive, article_from_row
@@ -120,29 +122,56 @@ def _with_record_date(rows: Iterable[dict]) -> Iterator[dict]:
         yield row
 
 
-@export_format("jsonl")
-def _export_jsonl(rows, out: Path) -> dict:
-    path, n = out / "articles.jsonl", 0
-    with _file_in_place(path) as fh:
-        for row in _with_record_date(rows):
-            fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
-            n += 1
-    return {"articles": n, "written": 1, "path": str(path)}
+# Formats that are one stream of text also write to any open file (`export --out -`: standard output).
+Stream = Callable[[Iterable[dict], TextIO], int]
+STREAMS: dict[str, Stream] = {}
 
 
-@export_format("csv")
-def _export_csv(rows, out: Path) -> dict:
-    path, n, writer = out / "articles.csv", 0, None
-    with _file_in_place(path) as fh:
-        for row in _with_record_date(rows):
-            for key in _JSON_FIELDS:
-                row[key] = json.dumps(row.get(key), ensure_ascii=False)
-            if writer is None:  # the columns are the first row's
-                writer = csv.DictWriter(fh, fieldnames=list(row))
-                writer.writeheader()
-            writer.writerow(row)
-            n += 1
-    return {"articles": n, "written": 1, "path": str(path)}
+def stream_format(name: str) -> Callable[[Stream], Stream]:
+    """Register the decorated function(rows, text file) -> articles written as the stream writer of
+    format `name`, and as its folder writer (<out>/articles.<name>, renamed into place once whole)."""
+    def register(stream: Stream) -> Stream:
+        STREAMS[name] = stream
+
+        def to_folder(rows, out: Path) -> dict:
+            path = out / f"articles.{name}"
+            with _file_in_place(path) as fh:
+                n = stream(rows, fh)
+            return {"articles": n, "written": 1, "path": str(path)}
+
+        FORMATS[name] = to_folder
+        return stream
+    return register
+
+
+def export_stream(archive: Archive, fh: TextIO, fmt: str, include_removed: bool = False) -> int:
+    """Write the export in a stream format to an open text file; returns the articles written."""
+    if fmt not in STREAMS:
+        raise ValueError(f"format {fmt!r} is not one stream; to a file or standard output: {', '.join(STREAMS)}")
+    return STREAMS[fmt](archive.articles(include_removed=include_removed), fh)
+
+
+@stream_format("jsonl")
+def _stream_jsonl(rows, fh: TextIO) -> int:
+    n = 0
+    for row in _with_record_date(rows):
+        fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+        n += 1
+    return n
+
+
+@stream_format("csv")
+def _stream_csv(rows, fh: TextIO) -> int:
+    n, writer = 0, None
+    for row in _with_record_date(rows):
+        for key in _JSON_FIELDS:
+            row[key] = json.dumps(row.get(key), ensure_ascii=False)
+        if writer is None:  # the columns are the first row's
+            writer = csv.DictWriter(fh, fieldnames=list(row))
+            writer.writeheader()
+        writer.writerow(row)
+        n += 1
+    return n
 
 
 from herts_scraper.archive import wacz as _wacz  # noqa: E402, F401  (registers "wacz"; it needs export_format)

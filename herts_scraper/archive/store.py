@@ -443,6 +443,47 @@ class Archive:
     def runs(self) -> list[dict]:
         return list(self.db.query("select * from crawl_runs order by id"))
 
+    # -- reading for the CLI (status, history): read-only queries, kept together ---------
+    def find_url(self, candidates: Iterable[str]) -> str | None:
+        """The archived URL of the first candidate that is one, or is the URL an article was fetched
+        from (a replica's, a mirror's); None if none is."""
+        for url in candidates:
+            row = self.db.execute("select url from articles where url = ? union all "
+                                  "select url from articles where fetched_url = ? limit 1", [url, url]).fetchone()
+            if row:
+                return row[0]
+        return None
+
+    def urls_like(self, url: str, limit: int = 3) -> list[str]:
+        """Archived URLs closest to `url` (not archived): those holding its last path segment (an
+        article's slug), newest first, else those whose last segment is most alike."""
+        import difflib
+
+        slug = next((part for part in reversed(url.split("?")[0].split("/")) if part), "")
+        if not slug:
+            return []
+        escaped = slug.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        found = [r[0] for r in self.db.execute(
+            "select url from articles where url like ? escape '\\' order by published desc limit ?",
+            [f"%{escaped}%", limit])]
+        if found:
+            return found
+        by_slug = {u.rstrip("/").rsplit("/", 1)[-1]: u for (u,) in self.db.execute("select url from articles")}
+        return [by_slug[s] for s in difflib.get_close_matches(slug, list(by_slug), n=limit, cutoff=0.75)]
+
+    def run_progress(self, run_id: int) -> dict:
+        """What an unfinished run (killed, or still running) has stored so far, from the rows it wrote:
+        its row's counts are written only when it ends. "seen": articles it last stored or confirmed."""
+        new, changed, last_version = self.db.execute(
+            "select count(*) filter (where version = 1), count(*) filter (where version > 1), max(first_seen) "
+            "from versions where run_id = ?", [run_id]).fetchone()
+        seen, last_seen = self.db.execute(
+            "select count(*), max(last_seen) from articles where run_id = ?", [run_id]).fetchone()
+        failed, last_failure = self.db.execute(
+            "select count(*), max([when]) from failures where run_id = ?", [run_id]).fetchone()
+        return {"new": new, "changed": changed, "seen": seen, "failed": failed,
+                "last_write": max(filter(None, (last_version, last_seen, last_failure)), default=None)}
+
 
 def outcome_counts(captures: list[Capture], outcomes: list[tuple[str, int]]) -> dict:
     """Counts by outcome of a stored batch, partial articles counted apart too."""
