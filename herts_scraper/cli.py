@@ -457,9 +457,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=EXPORTS, metavar="DIR", help="folder for the records")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("serve", help="browse and search the archive in Datasette (read-only)")
-    p.add_argument("--db", help=DB_HELP)
-    p.add_argument("--port", type=int, default=8001, help="default: 8001")
+    p = command("serve", "browse and search the archive in Datasette (read-only)")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--port", type=int, default=8001, help="port to listen on")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 for every interface)")
     p.set_defaults(func=_cmd_serve)

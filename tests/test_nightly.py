@@ -158,6 +158,7 @@ def test_a_crawl_killed_with_sigkill_is_finished_by_the_next(tmp_path):
             wait_for_articles(db, 200 * (attempt + 1), proc)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
+        lock_archive(db, wait=60).release()  # the archive writer has stored what it held, and let go
         conn = sqlite3.connect(db)
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
         partial_count = conn.execute("select count(*) from articles").fetchone()[0]

@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -60,15 +61,18 @@ def _fresh(path: Path) -> Path:
 
 @export_format("wacz", archive=True)
 def _export_wacz(rows, out: Path, archive) -> dict:
-    try:
-        from wacz.main import main as py_wacz
-    except ImportError:
-        raise ExportUnavailable(f"the wacz format needs py-wacz, which is not installed: {INSTALL_HINT}") from None
     folder = warc_folder(archive.path)
     warcs = warc_files(folder)
     if not warcs:
         raise ExportUnavailable(f"no WARC files in {folder}: a WACZ packages a crawl's WARC captures "
                                 "(crawl with WARC_ENABLED on first)")
+    try:
+        with warnings.catch_warnings():
+            # py-wacz imports pywb, whose pyamf says on stderr that pkg_resources is deprecated: not our user's news
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+            from wacz.main import main as py_wacz
+    except ImportError:
+        raise ExportUnavailable(f"the wacz format needs py-wacz, which is not installed: {INSTALL_HINT}") from None
     target = out / WACZ_NAME
     pages = _fresh(out / f".{WACZ_NAME}-{os.getpid()}-pages.jsonl")  # py-wacz wants the .jsonl suffix
     tmp = _fresh(out / f".{WACZ_NAME}-{os.getpid()}.tmp")
