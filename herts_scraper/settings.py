@@ -27,8 +27,8 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# Items are written in batches by one pipeline: a few in flight per response is
-# plenty, and Scrapy's default of 100 costs an asyncio task each per response.
+# A callback yields at most one item (the article) and a few requests: a few in flight
+# per response is plenty, and Scrapy's default of 100 costs an asyncio task each per response.
 CONCURRENT_ITEMS = 10
 # Scrapy re-reads and re-parses the callback's source on every response to warn
 # about `return` in generators; our callbacks have none (a measured 4% of a crawl).
