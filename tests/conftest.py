@@ -4,6 +4,9 @@ waiting for a running crawl to have archived some articles."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -38,3 +41,15 @@ def wait_for_articles(db, n: int, proc, timeout: float = 60) -> None:
             pass  # not created yet, or busy
         time.sleep(0.02)
     pytest.fail(f"the crawl did not reach {n} articles")
+
+
+def venv_with_dependencies(venv: Path) -> Path:
+    """A new venv (its python returned) that sees this venv's installed packages through a .pth
+    file, with no network, but not the project itself: an editable install is a .pth of its own,
+    which a path added by a .pth does not read."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    (site / "project-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python

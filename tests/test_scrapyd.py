@@ -10,7 +10,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import sysconfig
 import time
 import urllib.parse
 import urllib.request
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from herts_scraper.replica.server import ReplicaServer
+from tests.conftest import venv_with_dependencies
 from tests.test_wheel import project_copy
 
 pytestmark = pytest.mark.slow  # a real scrapyd and a real crawl
@@ -41,12 +41,7 @@ def api(base: str, endpoint: str, data: list[tuple[str, str]] | None = None, tim
 @pytest.fixture
 def scrapyd(tmp_path):
     """scrapyd on loopback, started from a folder holding its scrapyd.conf, in a venv without the project."""
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
-    (site / "project-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python = venv_with_dependencies(tmp_path / "venv")
     home = tmp_path / "scrapyd"
     home.mkdir()
     port = free_port()

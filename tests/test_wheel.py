@@ -8,14 +8,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 
 from herts_scraper import __version__
 from herts_scraper.replica.server import ReplicaServer
-from tests.conftest import ROOT
+from tests.conftest import ROOT, venv_with_dependencies
 
 pytestmark = pytest.mark.slow  # builds a wheel and runs real crawls
 
@@ -43,11 +42,7 @@ def installed(tmp_path_factory) -> Path:
                     "-w", str(tmp / "dist"), str(source)], check=True)
     wheel = next((tmp / "dist").glob("herts_scraper-*.whl"))
     venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
-    (site / "project-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python = venv_with_dependencies(venv)
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
                     "--quiet", str(wheel)], check=True)
     return venv
