@@ -89,6 +89,7 @@ class Generation:
     furniture_css: tuple[str, ...]
     cms_id: tuple[etree.XPath, ...]
     updated_marker: str | None
+    category: tuple[etree.XPath, ...] = ()
     raw: dict = field(repr=False, compare=False, default_factory=dict)
 
     def is_article_path(self, path: str) -> bool:
@@ -288,6 +289,7 @@ def _generation(name: str, raw: dict, facts: dict) -> Generation:
             furniture_css=tuple(article.get("furniture", ())),
             cms_id=_compile_all(article.get("cms_id")),
             updated_marker=article.get("updated_marker"),
+            category=_compile_all(article.get("category")),
             raw=raw,
         )
     except (re.error, SelectorError, TypeError, AttributeError) as exc:  # the last two: a value of the wrong kind
