@@ -418,7 +418,7 @@ def _cmd_forces(args) -> int:
         rows.append((prof.name, prof.area, prof.origin, prof.on_soh, checked))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
     return 0
 
 
