@@ -119,3 +119,57 @@ def test_bad_force_arguments_are_one_line(force, base, message):
     force = ",".join(profile(f) if f in NAMES else f for f in force.split(","))
     with pytest.raises(UsageError, match=message):
         parse_sites(force, base)
+
+
+def test_each_force_is_polite_on_its_own_host_and_stays_on_it(monkeypatch, tmp_path):
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.project import get_project_settings
+
+    from herts_scraper.crawl.boundary import OffsiteRefused, SiteBoundaryMiddleware
+    from herts_scraper.crawl.spider import NewsSpider
+
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "herts_scraper.settings")
+    monkeypatch.setattr("herts_scraper.settings.ARCHIVE_PATH", str(tmp_path / "herts.db"))
+    crawler = Crawler(NewsSpider, get_project_settings())
+    spider = NewsSpider.from_crawler(crawler, force=",".join(profile(n) for n in NAMES))
+    crawler.spider = spider
+    crawler.stats = MemoryStatsCollector(crawler)
+    settings = crawler.settings
+    assert settings.getfloat("DOWNLOAD_DELAY") >= 1.0 and settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+
+    async def first_requests():
+        return [r async for r in spider.start()]
+
+    requests = asyncio.run(first_requests())
+    slots = {r.meta["force"]: r.meta["download_slot"] for r in requests}
+    assert slots == {"kent": "www.kent.police.uk", "essex": "www.essex.police.uk", "surrey": "www.surrey.police.uk"}
+    boundary = SiteBoundaryMiddleware(crawler)
+    kent_page = "https://www.kent.police.uk/news/kent/news/"
+    assert boundary.process_request(Request(kent_page, meta={"force": "kent"})) is None
+    # a kent page's redirect to essex's host is off kent's site
+    with pytest.raises(OffsiteRefused):
+        boundary.process_request(Request("https://www.essex.police.uk/news/essex/news/",
+                                         meta={"force": "kent", "redirect_urls": [kent_page]}))
+    with pytest.raises(OffsiteRefused):
+        boundary.process_request(Request("https://www.example.org/", meta={"force": "kent"}))
+
+
+def test_replica_serves_several_forces_each_on_its_own_port():
+    kent, essex = profile("kent"), profile("essex")
+    proc = subprocess.Popen([sys.executable, "-m", "herts_scraper", "replica", "--port", "0", "--articles", "3",
+                             "--forces", f"{kent},{essex}", "--block", "essex=403"],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert lines[0].startswith("serving kent: 3 articles") and "refusing" not in lines[0]
+    assert lines[1].startswith("serving essex: 3 articles") and "refusing every request (403)" in lines[1]
+    assert f"-a force={kent},{essex} -a base_url=kent=http://127.0.0.1:" in lines[2]

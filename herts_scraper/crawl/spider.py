@@ -244,6 +244,9 @@ class NewsSpider(scrapy.Spider):
             for name, value in (("DOWNLOAD_DELAY", 0), ("AUTOTHROTTLE_ENABLED", False),
                                 ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("DOWNLOAD_TIMEOUT", 5)):
                 settings.set(name, value, priority="spider")
+        # Each force's host takes a request a second at most: room for every force at once.
+        if len(spider.sites) > settings.getint("CONCURRENT_REQUESTS"):
+            settings.set("CONCURRENT_REQUESTS", len(spider.sites), priority="spider")
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         spider._apply_state(ArchiveState())  # an empty archive until crawl.run.ArchiveRun gives the real one
         return spider

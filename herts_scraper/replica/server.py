@@ -32,6 +32,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from herts_scraper.profiles import load_profile
 from herts_scraper.replica.faults import BLOCK_MODES, DEFAULT_TIMEOUT, FaultPlan, make_plan, parse_block, parse_rates
 from herts_scraper.replica.site import GENERATIONS, GONE_STATUSES, ReplicaSite
 
@@ -304,8 +305,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.monotonic()
     forces = [f.strip() for f in (args.forces or args.profile).split(",") if f.strip()]
+    try:
+        names = {force: load_profile(force).name for force in forces}  # a force is named by either
+    except ValueError as exc:  # ProfileError
+        print(f"herts-scraper replica: {exc}", file=sys.stderr)
+        return 2
     block = args.block or {}
-    unknown = sorted(set(block) - {None, *forces})
+    unknown = sorted(set(block) - {None, *names, *names.values()})
     if not forces or unknown:
         print(f"herts-scraper replica: --block names {', '.join(map(str, unknown))}, not one of the forces served"
               if unknown else "herts-scraper replica: --forces names no force", file=sys.stderr)
@@ -313,10 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[ReplicaServer] = []
     for n, force in enumerate(forces):
         port = args.port + n if args.port else 0
+        mode = block.get(force) or block.get(names[force]) or block.get(None)
         try:
             servers.append(ReplicaServer(args.articles, args.generation, args.seed, force, args.host, port,
                                          edits=edits, removed=removed, gone_status=args.gone_status, faults=plan,
-                                         block=block.get(force, block.get(None))))
+                                         block=mode))
         except OSError as exc:
             print(f"herts-scraper replica: cannot listen on {args.host}:{port}: {exc.strerror}", file=sys.stderr)
             return 1
@@ -324,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"herts-scraper replica: {exc}", file=sys.stderr)
             return 2
     if len(servers) > 1:
-        return _serve_forces(servers, started)
+        return _serve_forces(servers, forces, started)
     server = servers[0]
     extras = []
     if edits:
@@ -347,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _serve_forces(servers: list[ReplicaServer], started: float) -> int:
+def _serve_forces(servers: list[ReplicaServer], sources: list[str], started: float) -> int:
     """Several forces, one server each, until Ctrl-C; the line to crawl them all is printed."""
     for server in servers:
         site = server.site
@@ -355,7 +362,7 @@ def _serve_forces(servers: list[ReplicaServer], started: float) -> int:
               f"{', refusing every request (' + site.block + ')' if site.block else ''}) at {server.base_url}",
               flush=True)
         server.start()
-    names = ",".join(s.site.profile.name for s in servers)
+    names = ",".join(sources)  # as given: names or YAML paths
     bases = ",".join(f"{s.site.profile.name}={s.base_url}" for s in servers)
     print(f"ready in {time.monotonic() - started:.2f} s; crawl them with: scrapy crawl news -a force={names} "
           f"-a base_url={bases}  (Ctrl-C to stop)", flush=True)
