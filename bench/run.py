@@ -4,7 +4,7 @@
     .venv/bin/python bench/run.py --quick      # smaller scales, about a minute (smoke test)
     .venv/bin/python bench/run.py --only crawl,extract
 
-Sections: replica, crawl, extract, memory, nightly, reparse (see bench/README.md).
+Sections: replica, crawl, extract, memory, nightly, reparse, listing, forces (see bench/README.md).
 Prints a table (figure, value, target, pass/fail) and writes bench/results.json;
 with --only, the figures measured update those already in results.json.
 Every ratio is measured side by side in the same run.
@@ -31,6 +31,7 @@ from benchlib import (
     ROOT,
     Replica,
     crawl_cmd,
+    free_port,
     last_run,
     machine_info,
     median,
@@ -41,7 +42,8 @@ from benchlib import (
     word_f1,
 )
 
-SECTIONS = ("replica", "crawl", "extract", "memory", "nightly", "reparse", "listing")
+SECTIONS = ("replica", "crawl", "extract", "memory", "nightly", "reparse", "listing", "forces")
+FORCES = 10  # the forces section: one crawl of this many forces' replicas
 RESULTS = BENCH / "results.json"
 
 SCALES = {
@@ -426,6 +428,83 @@ class Bench:
         log(f"  listing: {', '.join(f'{n:,} teasers {t:.3f} s' for n, t in times.items())}")
 
 
+    def section_forces(self) -> None:
+        """One crawl of FORCES forces (a replica each, one process serving them all on consecutive
+        ports) against one crawl of one force with as many articles, side by side: pages per
+        second and peak memory (crawl and archive writer)."""
+        total = self.scale["articles"]
+        profiles = self.tmpdir("force-profiles")
+        names = [f"force{i:02d}" for i in range(FORCES)]
+        for name in names:  # bench-only forces: each its own slug, area and hosts
+            (profiles / f"{name}.yaml").write_text(
+                f"extends: soh-platform\nname: {name}\narea: Force {name[-2:]}\nforce_slug: {name}\n"
+                f"origin: https://www.{name}.police.uk\n", encoding="utf-8")
+        runs = {}
+        for label, forces, articles in (("one", names[:1], total), ("many", names, total // FORCES)):
+            d = self.tmpdir(f"forces-{label}")
+            port = free_port_block(len(forces))
+            sources = [str(profiles / f"{name}.yaml") for name in forces]
+            cmd = [PY, "-m", "herts_scraper", "replica", "--port", str(port), "--articles", str(articles),
+                   "--forces", ",".join(sources)]
+            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                bases = [f"http://127.0.0.1:{port + i}" for i in range(len(forces))]
+                wait_for(bases, proc)
+                pairs = zip(forces, bases, strict=True)
+                base = bases[0] if len(forces) == 1 else ",".join(f"{n}={b}" for n, b in pairs)
+                runs[label] = c = self.crawl(base, d, "-a", "force=" + ",".join(sources), timeout=900)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+            log(f"  {len(forces)} force(s) x {articles} articles: {c['pages_per_s']} pages/s, "
+                f"peak RSS {c['peak_rss_mb_tree']} MB, {c['new']} new, status {c['status']}")
+        one, many = runs["one"], runs["many"]
+        self.results["forces_one_pages_per_s"] = one["pages_per_s"]
+        self.results["forces_many_pages_per_s"] = many["pages_per_s"]
+        if one["pages_per_s"] and many["pages_per_s"]:
+            self.results["forces_pages_per_s_ratio"] = round(many["pages_per_s"] / one["pages_per_s"], 3)
+        self.results["forces_peak_rss_ratio"] = round(many["peak_rss_mb_tree"] / one["peak_rss_mb_tree"], 3)
+        self.details["forces"] = {"forces": FORCES, "articles": total, "runs": runs}
+
+
+def free_port_block(n: int) -> int:
+    """The first of n consecutive free loopback ports."""
+    import socket
+
+    for _ in range(50):
+        first = free_port()
+        try:
+            socks = []
+            for port in range(first, first + n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError(f"no {n} consecutive free ports")
+
+
+def wait_for(bases: list[str], proc: subprocess.Popen, timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    pending = list(bases)
+    while pending and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"replica exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(pending[0] + "/robots.txt", timeout=2):
+                pending.pop(0)
+        except OSError:
+            time.sleep(0.05)
+    if pending:
+        raise RuntimeError(f"replica did not answer at {pending[0]}")
+
+
 def _cpu_ms_per_page(run: dict) -> float:
     if not run.get("responses"):
         return float("nan")
@@ -477,6 +556,12 @@ def targets(r: dict) -> list[tuple[str, str, str, bool | None]]:
         ("nightly_seconds", "s", "< 5", ok(lambda: get("nightly_seconds") < 5)),
         ("nightly_new", "", "= new on the site", ok(lambda: get("nightly_new") == r.get("nightly_expected_new", 10))),
         ("reparse_pages_per_s", "captures/s", ">= 300", ok(lambda: get("reparse_pages_per_s") >= 300)),
+        ("forces_one_pages_per_s", "pages/s", "(one force, all the articles)", None),
+        ("forces_many_pages_per_s", "pages/s", f"({FORCES} forces, as many articles)", None),
+        ("forces_pages_per_s_ratio", "x", f">= 0.8 ({FORCES} forces / one)",
+         ok(lambda: get("forces_pages_per_s_ratio") >= 0.8)),
+        ("forces_peak_rss_ratio", "x", f"<= 1.2 ({FORCES} forces / one)",
+         ok(lambda: get("forces_peak_rss_ratio") <= 1.2)),
     ]
 
 

@@ -13,7 +13,7 @@ EXIT_CODES = {
     "failed": 1,          # the crawl itself failed: no articles, a crash, the archive writer
     "usage": 2,           # a bad spider argument or setting: nothing was started
     "incomplete": 3,      # pages failed or were rejected; they are recorded and retried first next time
-    "unhealthy": 4,       # a health check failed: the site's markup has probably changed
+    "unhealthy": 4,       # a health check failed: the site's markup has probably changed, or a site refuses us
     "stopped": 5,         # stopped on purpose (CLOSESPIDER_*: stopped:<limit>); the next run goes on from there
     "interrupted": 5,     # stopped by Ctrl-C or SIGTERM; the next run goes on from there
     "locked": 75,         # another crawl holds the archive (EX_TEMPFAIL: try later)
@@ -43,6 +43,7 @@ class RunFacts:
     problems: tuple[str, ...] = ()  # health checks that failed
     failed: int = 0
     rejected: int = 0
+    blocked: tuple[str, ...] = ()  # forces whose site refuses this machine (403, a challenge page), why
 
 
 def run_status(facts: RunFacts) -> str:
@@ -59,6 +60,8 @@ def run_status(facts: RunFacts) -> str:
         return f"stopped:{facts.reason.removeprefix('closespider_')}"
     if facts.reason != "finished":
         return f"failed:{facts.reason}"
+    if facts.blocked:
+        return "unhealthy"  # a site refuses this machine: said as such, even when nothing else came
     if not (facts.stored or facts.skipped or facts.removed or facts.teasers_known):
         return "failed:no-articles"  # the site gave nothing we could recognise
     if facts.problems:
@@ -89,7 +92,8 @@ def _size(n: float) -> str:
     return str(n)
 
 
-def format_report(run: dict, problems: list[str], total: int, db_path: str | Path, bounds: Sequence[str] = ()) -> str:
+def format_report(run: dict, problems: list[str], total: int, db_path: str | Path, bounds: Sequence[str] = (),
+                  forces: dict | None = None) -> str:
     lines = [
         f"herts-scraper crawl run {run['id']} ({run.get('mode') or 'full'}): {run['status'].upper()}",
         f"  {run.get('base_url')}  {run['started']} -> {run['finished']}  ({run['duration_s']} s)",
@@ -101,6 +105,12 @@ def format_report(run: dict, problems: list[str], total: int, db_path: str | Pat
         f"  traffic: {run['requests']} requests, {_size(run['bytes'] or 0)}",
         f"  archive: {db_path}, {total} articles",
     ]
+    if forces:  # a crawl of several forces: a line each
+        width = max(len(name) for name in forces)
+        lines += [f"  {name:<{width}}  {f['status'].upper()}: {f['new']} new, {f['changed']} changed, "
+                  f"{f['unchanged'] + f['not_modified']} unchanged, {f['removed']} removed, {f['failed']} failed"
+                  f"{' (' + str(f['blocked']) + ' blocked)' if f.get('blocked') else ''}"
+                  for name, f in forces.items()]
     lines += [f"  BOUND: {b}" for b in bounds]
     lines += [f"  HEALTH: {p}" for p in problems]
     return "\n".join(lines)

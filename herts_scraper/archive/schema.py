@@ -174,6 +174,8 @@ CRAWL_RUNS = Table("crawl_runs", pk="id", columns=(
     Column("mode"),
     Column("health"),
     Column("message"),
+    # {force: {new, changed, ..., blocked, status, health}}: a crawl of several forces, per force
+    Column("forces", json=True, since="add_run_forces"),
 ))
 
 FAILURES = Table("failures", pk="id", indexes=(Index(("url",)),), columns=(
@@ -368,8 +370,13 @@ def add_category(db: sqlite_utils.Database) -> None:
     add_columns(db, "add_category")
 
 
+def add_run_forces(db: sqlite_utils.Database) -> None:
+    """crawl_runs.forces: a run's figures per force (one crawl may archive several forces)."""
+    add_columns(db, "add_run_forces")
+
+
 MIGRATIONS = (initial, add_published_date, iso_last_modified, move_raw_html, link_runs, add_article_pages,
-              add_category)
+              add_category, add_run_forces)
 
 
 def pending(db: sqlite_utils.Database) -> list:

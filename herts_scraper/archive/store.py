@@ -185,7 +185,7 @@ class Archive:
         return row.last_pk
 
     def finish_run(self, run_id: int, status: str, counts: RunCounts, message: str = "",
-                   health: list[str] | None = None) -> None:
+                   health: list[str] | None = None, forces: dict | None = None) -> None:
         started = self.db.table("crawl_runs").get(run_id)["started"]
         duration = (dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(started)).total_seconds()
         fields = asdict(counts)
@@ -193,7 +193,8 @@ class Archive:
             self.db.table("crawl_runs").update(
                 run_id,
                 {**fields, "finished": now_iso(), "status": status, "duration_s": round(duration, 3),
-                 "message": message, "health": json.dumps(health or [])},
+                 "message": message, "health": json.dumps(health or []),
+                 **({"forces": json.dumps(forces)} if forces else {})},
             )
 
     def close_dead_runs(self) -> int:
@@ -374,13 +375,17 @@ class Archive:
                 [when, url, when])
         return cur.rowcount > 0
 
-    def sweep_removed(self, seen_since: str, when: str | None = None) -> list[str]:
-        """After a complete sweep: articles not seen since `seen_since` are removed."""
+    def sweep_removed(self, seen_since: str, when: str | None = None, hosts: Iterable[str] = ()) -> list[str]:
+        """After a complete sweep: articles not seen since `seen_since` are removed (only those
+        on `hosts`, when given: the one force a sweep covered)."""
+        where, params = "removed_at is null and last_seen < ?", [seen_since]
+        hosts = list(hosts)
+        if hosts:  # url like 'https://host/%' for each of the force's hosts (escaped: no wildcard inside)
+            where += " and (" + " or ".join("url like ? escape '\\'" for _ in hosts) + ")"
+            params += [f"%://{_like(h)}/%" for h in hosts]
         with self.db.atomic():
-            urls = [r[0] for r in self.db.execute(
-                "select url from articles where removed_at is null and last_seen < ?", [seen_since])]
-            self.db.execute("update articles set removed_at = ? where removed_at is null and last_seen < ?",
-                            [when or now_iso(), seen_since])
+            urls = [r[0] for r in self.db.execute(f"select url from articles where {where}", params)]
+            self.db.execute(f"update articles set removed_at = ? where {where}", [when or now_iso(), *params])
         return urls
 
     def known(self) -> dict[str, Known]:
@@ -524,6 +529,10 @@ class _Span:
     content_hash: str
     first_seen: str
     last_seen: str
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class Known(NamedTuple):

@@ -59,8 +59,11 @@ class WriterConfig:
 
     archive_path: str
     run_id: int | None
-    profile: str  # name or YAML path, as load_profile takes it
+    profile: str  # name or YAML path, as load_profile takes it (the first force's)
     base_url: str | None = None
+    # A crawl of several forces: {force name: (profile name or YAML path, base_url)}; pages carry
+    # their force and are extracted with its profile; empty: one force, `profile`.
+    forces: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     since: str | None = None  # YYYY-MM-DD: articles published before it are not archived
     batch_size: int = 50
     max_missing_share: float = 0.02
@@ -76,6 +79,10 @@ class WriterSummary:
     items: int = 0
     cpu_s: float | None = None  # the worker process's own CPU time and peak RSS
     peak_rss_mb: float | None = None
+    # several forces: each one's counts and health checks, and its pages refused (403, challenge)
+    forces: dict[str, RunCounts] = field(default_factory=dict)
+    force_health: dict[str, RunHealth] = field(default_factory=dict)
+    blocked: dict[str, int] = field(default_factory=dict)
 
 
 # What became of a FetchedPage with a ticket: its ArticleItem once stored, or why it was not archived.
@@ -122,6 +129,14 @@ class ArchiveWriter:
         self.health = RunHealth.for_run(HealthConfig(self.profile.furniture_phrases, config.max_missing_share,
                                                      check_dates=not config.since))
         self.counts = ReparseCounts() if config.replay else RunCounts()
+        # Several forces: each page is extracted with its own force's profile, counted and checked per force.
+        self.sites = {name: (load_profile(source), base) for name, (source, base) in config.forces.items()}
+        self.force_counts = {name: RunCounts() for name in self.sites}
+        self.force_health = {name: RunHealth.for_run(HealthConfig(profile.furniture_phrases,
+                                                                  config.max_missing_share,
+                                                                  check_dates=not config.since))
+                             for name, (profile, _) in self.sites.items()}
+        self.blocked = dict.fromkeys(self.sites, 0)
         self.items = 0
         self.buffer: list[Capture] = []
         self.buffer_pages: list[FetchedPage] = []
@@ -134,22 +149,35 @@ class ArchiveWriter:
             return
         self.flush()  # keep the order: a 304 or a 404 may concern an article still in the batch
         if isinstance(item, NotModified):
-            self.counts.not_modified += self.archive.touch(item.url, item.seen_at, run_id=self.config.run_id)
+            touched = self.archive.touch(item.url, item.seen_at, run_id=self.config.run_id)
+            self.counts.not_modified += touched
+            self._add(item.force, not_modified=touched)
         elif isinstance(item, PageFailure):
             self._failure(item)
         else:
             raise TypeError(f"the archive writer cannot store a {type(item).__name__}")
 
+    def _add(self, force: str | None, **counts: int) -> None:
+        """Count for the page's force too (a crawl of several forces)."""
+        per_force = self.force_counts.get(force or "")
+        if per_force is not None:
+            per_force.add(counts)
+
     def _page(self, page: FetchedPage) -> None:
-        article = extract_page(page, self.profile, self.config.base_url, self.config.since)
+        profile, base_url = self.sites.get(page.force or "") or (self.profile, self.config.base_url)
+        article = extract_page(page, profile, base_url, self.config.since)
         if not isinstance(article, Article):
             if article is None:
                 self.counts.skipped += 1
+                self._add(page.force, skipped=1)
             else:
+                article.force = page.force
                 self._failure(article)
             self._tell(page, f"not archived: {article.reason if article else 'older than since'}")
             return
         self.health.check(article)
+        if page.force in self.force_health:
+            self.force_health[page.force].check(article)
         if isinstance(self.counts, ReparseCounts):
             self.counts.articles += 1
         self.buffer.append(Capture(article, page.body, fetched_url=page.url, http_status=page.http_status,
@@ -162,14 +190,17 @@ class ArchiveWriter:
     def _failure(self, item: PageFailure) -> None:
         if item.kind == "gone" and item.canonical and self.archive.has(item.canonical):
             # An archived article answers 404/410: a tombstone, never a deletion.
-            self.counts.removed += self.archive.mark_removed(item.canonical, item.when)
+            removed = self.archive.mark_removed(item.canonical, item.when)
+            self.counts.removed += removed
+            self._add(item.force, removed=removed)
             return
-        if item.kind == "rejected":
-            self.counts.rejected += 1
-        elif item.kind == "refused":  # not fetched on purpose: a skip, not a failure
-            self.counts.skipped += 1
-        else:
-            self.counts.failed += 1
+        # A page the site refused (403, a challenge page) is a failure, retried next run, and
+        # never a removal; its force's share of them says whether the site refuses this machine.
+        kind = {"rejected": "rejected", "refused": "skipped"}.get(item.kind, "failed")  # refused: on purpose
+        setattr(self.counts, kind, getattr(self.counts, kind) + 1)
+        self._add(item.force, **{kind: 1})
+        if item.kind == "blocked" and item.force in self.blocked:
+            self.blocked[item.force] += 1
         if not self.config.replay:
             self.archive.record_failure(item.url, item.kind, item.reason, item.http_status, self.config.run_id)
 
@@ -184,6 +215,13 @@ class ArchiveWriter:
             else:
                 outcomes = self.archive.store_batch(self.buffer, self.config.run_id)
                 self.counts.add(outcome_counts(self.buffer, outcomes))
+                for force in self.force_counts if len(self.force_counts) > 1 else ():
+                    mine = [(cap, out) for cap, page, out in zip(self.buffer, self.buffer_pages, outcomes, strict=True)
+                            if page.force == force]
+                    if mine:
+                        self.force_counts[force].add(outcome_counts([c for c, _ in mine], [o for _, o in mine]))
+                if len(self.force_counts) == 1:
+                    self.force_counts[next(iter(self.force_counts))].add(outcome_counts(self.buffer, outcomes))
                 if self.on_results is not None:
                     self.on_results([(page.ticket, ArticleItem.of(cap.article, page, outcome, versions,
                                                                   self.config.run_id))
@@ -197,7 +235,8 @@ class ArchiveWriter:
         """Store what is buffered, close the archive, say what was done."""
         self.flush()
         self.archive.close()
-        return WriterSummary(self.counts, self.health, self.items)
+        return WriterSummary(self.counts, self.health, self.items, forces=self.force_counts,
+                             force_health=self.force_health, blocked=self.blocked)
 
 
 class WorkerArchiveWriter:

@@ -7,7 +7,8 @@ downloader middleware is the one gate every request passes, whatever made
 it: the spider, a redirect (3xx), a meta refresh, a retry, robots.txt. It
 sits first in the chain (before RobotsTxtMiddleware, which would otherwise
 fetch the other host's robots.txt) and refuses any request whose origin is
-not one of the spider's `site_hosts`, and an article's redirect to a page
+not one of the spider's `site_hosts` (in a crawl of several forces: of the
+request's own force), and an article's redirect to a page
 that is not an article; the refusal reaches the request's errback, so the
 spider records it as a failure naming the target.
 """
@@ -54,12 +55,15 @@ class SiteBoundaryMiddleware:
         hosts = getattr(spider, "site_hosts", None)
         if not hosts:
             return None
+        site = spider.site_of(request) if hasattr(spider, "site_of") else None
+        if site is not None:
+            hosts = site.hosts  # each force stays on its own hosts
         chain = request.meta.get("redirect_urls") or []
         if origin_key(request.url) not in hosts:
             self.crawler.stats.inc_value("herts/offsite_refused")
             via = f" (redirected from {chain[0]})" if chain else ""
             raise OffsiteRefused(f"off the site: {request.url}{via}")
-        if chain and request.meta.get("canonical") and not spider.profile.is_article_url(request.url):
+        if chain and request.meta.get("canonical") and not (site or spider).profile.is_article_url(request.url):
             # An article's redirect (or refresh) to a page of the site that is no article: not fetched.
             raise IgnoreRequest(f"redirected to {request.url}, which is not an article URL")
         return None

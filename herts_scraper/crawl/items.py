@@ -67,6 +67,7 @@ class FetchedPage:
     last_modified: str | None = None
     fetched_at: str | None = None  # ISO 8601 UTC, when the response arrived
     ticket: int | None = None
+    force: str | None = None  # the force's profile name (crawl/sites.py); None: the run's first force
 
     def __repr__(self) -> str:  # Scrapy logs items at DEBUG: not the whole page
         return f"FetchedPage({self.url!r}, {len(self.body)} bytes, HTTP {self.http_status})"
@@ -82,7 +83,9 @@ class PageFailure:
     the site that is not an article), "too-large" (past DOWNLOAD_MAXSIZE,
     compressed or not), "refused" (not fetched on purpose: robots.txt, a URL
     past URL_LENGTH_LIMIT; counted as skipped, not retried), "error" (a bug:
-    the extractor raised). Every one is archived in the failures table.
+    the extractor raised), "blocked" (the site refused this machine: a 403 or
+    a CDN challenge page; never an article, never a removal). Every one is
+    archived in the failures table.
     """
 
     url: str
@@ -91,6 +94,7 @@ class PageFailure:
     http_status: int | None = None
     canonical: str | None = None  # the article's archive key, when the spider knows it
     when: str | None = None  # ISO 8601 UTC; default: when stored (reparse gives the capture's date)
+    force: str | None = None  # the force's profile name; None: the run's first force
 
 
 @dataclass(slots=True)
@@ -99,3 +103,4 @@ class NotModified:
 
     url: str  # the archive key (canonical URL)
     seen_at: str | None = None  # ISO 8601 UTC; default: when stored (reparse gives the capture's date)
+    force: str | None = None  # the force's profile name; None: the run's first force

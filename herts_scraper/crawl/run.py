@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -41,6 +41,7 @@ from herts_scraper.archive.report import (
     run_status,
     stopped_early,
 )
+from herts_scraper.archive.schema import RunCounts
 from herts_scraper.archive.store import Archive, Known, now_iso
 from herts_scraper.archive.writer import (
     QUIET_SECONDS,
@@ -71,6 +72,14 @@ class ArchiveState:
     # resume_from (the first one's start) is not done again; resume_full: one of them was a full sweep.
     resume_from: str | None = None
     resume_full: bool = False
+    meta: dict[str, str] = field(default_factory=dict)  # the archive's meta, for each force's keys
+
+    def for_force(self, name: str) -> tuple[str | None, set[str]]:
+        """A force's last complete sweep and missing start pages: its own keys (`last_full_sweep:kent`),
+        else the archive's (written by one-force crawls, and by every release before forces)."""
+        sweep = self.meta.get(f"last_full_sweep:{name}", self.last_full_sweep)
+        missing = self.meta.get(f"missing_start_pages:{name}")
+        return sweep, set(json.loads(missing)) if missing else self.missing_start_pages
 
     @classmethod
     def load(cls, archive: Archive) -> ArchiveState:
@@ -91,6 +100,8 @@ class ArchiveState:
             retry_urls=[f["url"] for f in archive.unresolved_failures() if f["kind"] not in ("gone", "refused")],
             resume_from=stopped[-1]["started"] if stopped else None,
             resume_full=any(run["mode"] == "full" for run in stopped),
+            meta={key: value for key, value in archive.db.execute("select key, value from meta")
+                  if ":" in key},
         )
 
 
@@ -132,13 +143,17 @@ class ArchiveRun:
         self.lock = lock_archive(self.path)
         self.archive = Archive(self.path)
         spider.use_archive(ArchiveState.load(self.archive), self)
+        sites = spider.sites
         args = {k: v for k, v in (("base_url", spider.base_url), ("max_pages", spider.max_pages),
                                   ("since", spider.since), ("profile", spider.profile.name)) if v}
+        if len(sites) > 1:
+            args["forces"] = {s.name: s.base_url for s in sites}
         self.started = now_iso()
         self.run_id = self.archive.start_run(spider.name, spider.base_url, args, spider.mode)
         config = WriterConfig(archive_path=str(self.path), run_id=self.run_id, profile=spider.profile_name,
                               base_url=spider.base_url, since=spider.since, batch_size=self.batch_size,
-                              max_missing_share=self.max_missing_share)
+                              max_missing_share=self.max_missing_share,
+                              forces={s.name: (s.profile_source, s.base_url) for s in sites})
         # The worker holds the lock's descriptor too: a killed crawl stays locked until it has stored everything.
         on_results = self._results_from_worker if self.in_worker else self._results
         self.writer = writer_for(config, self.in_worker, self.lock.fileno(), on_results)
@@ -247,7 +262,7 @@ class ArchiveRun:
             self.archive = None
 
     def _close_run(self, spider, reason: str, summary: WriterSummary) -> None:
-        """Removals of a complete sweep, the run's status and counts, the report."""
+        """Removals of each force's complete sweep, the run's status and counts, the report."""
         assert self.archive is not None and self.run_id is not None  # opened by spider_opened
         stats = self.crawler.stats
         counts = summary.counts  # zeros when the writer failed
@@ -255,34 +270,71 @@ class ArchiveRun:
         counts.bytes = stats.get_value("downloader/response_bytes", 0)
         counts.skipped += stats.get_value("herts/skipped_since_teaser", 0)
         done_before = stats.get_value("herts/done_by_stopped_run", 0)  # resuming: passed over, done already
-        complete_sweep = (reason == "finished" and not self.writer_failure and spider.mode == "full"
-                          and not spider.limited and not spider.bounded and not counts.failed
-                          and not spider.listing_failures and (counts.stored or done_before))
-        if complete_sweep:
-            # Everything the site lists was seen since the sweep began (this run's start, or that of
-            # the stopped runs it resumes, whose articles it passed over): what was not is gone from the site.
-            sweep_start = spider.resume_from or self.started
-            counts.removed += len(self.archive.sweep_removed(sweep_start))
-            self.archive.set_meta("last_full_sweep", sweep_start)
-        if reason == "finished" and counts.stored:
-            self.archive.set_meta("missing_start_pages", json.dumps(sorted(spider.start_pages_missing)))
-        problems = summary.health.problems(stats.get_value("herts/listings_empty", 0))
+        sites = spider.sites
+        several = len(sites) > 1
+        run_whole = (reason == "finished" and not self.writer_failure and not spider.limited
+                     and not spider.bounded)
+        problems: list[str] = []
+        blocked: list[str] = []
+        forces: dict[str, dict] = {}
+        for site in sites:
+            mine = summary.forces.get(site.name) or RunCounts()
+            refused = site.refused
+            complete_sweep = (run_whole and site.mode == "full" and not mine.failed and not site.listing_failures
+                              and not refused and (mine.stored or done_before))
+            if complete_sweep:
+                # Everything the force's site lists was seen since the sweep began (this run's start, or that
+                # of the stopped runs it resumes, whose articles it passed over): what was not is gone from the
+                # site. Only its own articles.
+                sweep_start = spider.resume_from or self.started
+                removed = len(self.archive.sweep_removed(sweep_start, hosts=site.archive_hosts))
+                counts.removed += removed
+                mine.removed += removed
+                self._set_meta("last_full_sweep", site.name, sweep_start, several)
+            if reason == "finished" and mine.stored:
+                self._set_meta("missing_start_pages", site.name, json.dumps(sorted(site.start_pages_missing)),
+                               several)
+            if several:
+                health = summary.force_health.get(site.name)
+                found = health.problems(stats.get_value(f"herts/listings_empty/{site.name}", 0)) if health else []
+                mine_problems = [f"{site.name}: {p}" for p in found]
+            else:
+                mine_problems = summary.health.problems(stats.get_value("herts/listings_empty", 0))
+            if refused:
+                blocked.append(refused)
+                mine_problems.append(refused)
+            problems += mine_problems
+            status = run_status(RunFacts(reason, self.writer_failure, mine.stored, mine.skipped, mine.removed,
+                                         done_before, tuple(mine_problems), mine.failed, mine.rejected,
+                                         (refused,) if refused else ()))
+            forces[site.name] = {**asdict(mine), "blocked": summary.blocked.get(site.name, 0), "status": status,
+                                 "mode": site.mode, "base_url": site.base_url, "health": mine_problems}
         status = run_status(RunFacts(reason, self.writer_failure, counts.stored, counts.skipped, counts.removed,
                                      stats.get_value("herts/teasers_known", 0) + done_before, tuple(problems),
-                                     counts.failed, counts.rejected))
+                                     counts.failed, counts.rejected, tuple(blocked)))
         bounds = spider.bounds_hit
         message = {"reason": reason, **({"writer": self.writer_failure} if self.writer_failure else {}),
                    **({"bounds": bounds} if bounds else {})}
-        self.archive.finish_run(self.run_id, status, counts, message=json.dumps(message), health=problems)
+        self.archive.finish_run(self.run_id, status, counts, message=json.dumps(message), health=problems,
+                                forces=forces)
         stats.set_value(RUN_STATUS_STAT, status)
         run = self.archive.runs()[-1]
-        report = format_report(run, problems, self.archive.count(), self.path, bounds=list(bounds.values()))
+        report = format_report(run, problems, self.archive.count(), self.path, bounds=list(bounds.values()),
+                               forces=forces if several else None)
         for line in report.splitlines():
             logger.info(line)
         for problem in problems:
             logger.warning("health check failed: %s", problem)
         if self.print_report:
             print(report, file=sys.stdout, flush=True)
+
+    def _set_meta(self, key: str, force: str, value: str, several: bool) -> None:
+        """A force's own key (`last_full_sweep:kent`); a crawl of one force also keeps the archive's
+        (`last_full_sweep`), as every release before forces did."""
+        assert self.archive is not None
+        self.archive.set_meta(f"{key}:{force}", value)
+        if not several:
+            self.archive.set_meta(key, value)
 
     def engine_stopped(self):
         # After every spider_closed handler: the writer has stored the run's last batch.

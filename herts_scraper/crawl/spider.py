@@ -1,7 +1,12 @@
 """The `news` spider: every article of a force's news pages, into the archive.
 
-    scrapy crawl news [-a base_url=URL] [-a max_pages=N] [-a since=YYYY-MM-DD] [-a profile=NAME]
+    scrapy crawl news [-a base_url=URL] [-a max_pages=N] [-a since=YYYY-MM-DD] [-a force=NAME]
                       [-a mode=incremental|full] [-a stop_after=N]
+    scrapy crawl news -a force=kent,essex [-a base_url=kent=URL,essex=URL]   # or -a force=all
+
+Several forces are crawled in parallel, each as its own site (crawl/sites.py):
+its own origin, download slot, frontier, mode, resume and removals; `profile`
+is an alias of `force`.
 
 It starts from the start pages of every generation in the site profile (a 404
 on one of them is normal: only one generation is live), finds articles
@@ -37,7 +42,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -56,6 +60,7 @@ from herts_scraper.crawl.boundary import OffsiteRefused, origin_key
 from herts_scraper.crawl.config import UsageError
 from herts_scraper.crawl.items import ArticleItem, FetchedPage, NotModified, PageFailure
 from herts_scraper.crawl.run import ArchiveRun, ArchiveState
+from herts_scraper.crawl.sites import FORCE_META, Site, parse_sites
 from herts_scraper.crawl.warc import REVISIT_OF, WARC_DATE
 from herts_scraper.extract.dates import parse_http_date
 from herts_scraper.extract.discovery import (
@@ -66,29 +71,38 @@ from herts_scraper.extract.discovery import (
     parse_teaser_date,
     rebase,
 )
-from herts_scraper.profiles import Profile, load_profile
+from herts_scraper.profiles import Profile
 
 MODES = ("incremental", "full")
-ARGUMENTS = ("base_url", "max_pages", "since", "profile", "mode", "stop_after")
+ARGUMENTS = ("base_url", "max_pages", "since", "force", "profile", "mode", "stop_after")
 # Discovered article URLs (sitemaps, listings) wait in the frontier as strings and become
 # requests a few at a time, so a 20,000-article sitemap or a 300,000-teaser listing does
-# not fill the scheduler (memory stays flat) ...
+# not fill the scheduler (memory stays flat): this many in flight, shared by the forces
+# crawled (each gets at least FORCE_IN_FLIGHT, so that a slow host never starves the others) ...
 FRONTIER_IN_FLIGHT = 64
+FORCE_IN_FLIGHT = 8
 # ... and are read a step at a time, so a huge sitemap of other URLs never blocks the reactor.
 FRONTIER_STEP = 500
 # The run's request budget when CRAWL_MAX_REQUESTS is 0: this many, plus twice the articles
 # the archive holds and the site's sitemaps and listings announce.
 CRAWL_REQUESTS_FLOOR = 5000
 _END = object()
+# A CDN's challenge page ("Just a moment...") answered with a 200 instead of the page: never an article.
+_CHALLENGE = re.compile(rb"challenge-platform|cf-chl|<title>\s*Just a moment\.\.\.", re.I)
+
+
+def is_challenge(body: bytes) -> bool:
+    return bool(_CHALLENGE.search(body[:65536]))
 
 
 @dataclass(frozen=True)
 class CrawlArguments:
     """The spider's -a arguments, checked."""
 
-    base_url: str  # origin, e.g. https://www.herts.police.uk or http://127.0.0.1:8000
-    profile: Profile
+    base_url: str  # the first force's origin, e.g. https://www.herts.police.uk or http://127.0.0.1:8000
+    profile: Profile  # the first force's
     profile_source: str  # the name or YAML path it was loaded from (the archive writer loads it again)
+    sites: tuple[Site, ...] = ()  # every force crawled, the first one first
     max_pages: int | None = None
     since: str | None = None
     mode: str | None = None
@@ -110,20 +124,13 @@ class CrawlArguments:
             since = dt.date.fromisoformat(since).isoformat() if since else None
         except ValueError:
             raise UsageError(f"since must be a date as YYYY-MM-DD, not {since!r}") from None
-        profile_source = kwargs.get("profile") or settings.get("SITE_PROFILE")
-        try:
-            profile = load_profile(profile_source)
-        except ValueError as exc:  # ProfileError: missing or malformed
-            raise UsageError(str(exc)) from None
-        base = (kwargs.get("base_url") or profile.origin).strip().rstrip("/")
-        try:
-            parts = urlsplit(base)
-            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-        except ValueError:
-            valid = False
-        if not valid:
-            raise UsageError(f"base_url must be an http(s) URL such as http://127.0.0.1:8000, not {base!r}")
-        return cls(base_url=f"{parts.scheme}://{parts.netloc}", profile=profile, profile_source=profile_source,
+        force, profile_arg = kwargs.get("force"), kwargs.get("profile")
+        if force and profile_arg and force != profile_arg:
+            raise UsageError("give force or profile (its alias), not both")
+        sites = parse_sites(force or profile_arg or settings.get("SITE_PROFILE"), kwargs.get("base_url"))
+        first = sites[0]
+        return cls(base_url=first.base_url, profile=first.profile, profile_source=first.profile_source,
+                   sites=tuple(sites),
                    max_pages=_positive_int("max_pages", kwargs.get("max_pages")),
                    since=since, mode=mode,
                    stop_after=_positive_int("stop_after", kwargs.get("stop_after")) or settings.getint("STOP_AFTER"))
@@ -145,17 +152,15 @@ class NewsSpider(scrapy.Spider):
     name = "news"
     # set in from_crawler, from the checked arguments and the settings
     arguments: CrawlArguments
-    profile: Profile
-    profile_name: str
-    base_url: str
+    sites: list[Site]  # the forces crawled; the first one is `site` (one force: the only one)
+    by_name: dict[str, Site]
+    by_origin: dict[str, Site]
     allowed_domains: list[str]
     max_pages: int | None
     since: str | None
     mode_arg: str | None
-    mode: str
     stop_after: int
-    origin: str | None  # base_url's host[:port] as the site boundary compares it
-    site_hosts: frozenset
+    site_hosts: frozenset  # every force's hosts (the boundary checks each request against its own force's)
     url_length_limit: int
     listing_max_pages: int
     listing_max_stale: int
@@ -168,20 +173,51 @@ class NewsSpider(scrapy.Spider):
         # those starting with "_" (scrapyd's _job) go to Scrapy as usual.
         self.arguments_given = {k: kwargs.pop(k) for k in list(kwargs) if not k.startswith("_")}
         super().__init__(*args, **kwargs)
-        self.listing_failures = 0  # listings, feeds, sitemaps that failed: the sweep is then incomplete
-        self.start_pages_missing: list[str] = []
         self.requested: set[str] = set()  # canonical URLs of the articles requested in this run
-        # Discovered article URLs not yet requested: (source, iterator of URLs; None for an entry skipped)
-        self.frontier: deque[tuple[str, Iterator[str | None]]] = deque()
-        self.in_flight = 0  # article requests made and not yet answered
         self._pump_scheduled = False
         self.archive_run: ArchiveRun | None = None  # where fetched pages go; None: not archiving
         self.requests_made = 0  # requests this spider made (articles, listings, feeds, sitemaps)
-        self.announced = 0  # article URLs the site's sitemaps and listings announced in this run
+        self.announced = 0  # article URLs the site's sitemaps and listings announce in this run
         self.bounds_hit: dict[str, str] = {}  # bound -> what it stopped (for the run report)
         self.bounded = False  # a bound cut the crawl short: this run's sweep is not complete
         self.chains: dict[str, set[str]] = {}  # listing chain (its first page) -> teaser URLs seen in it
         self.chain_pages: dict[str, int] = {}
+        self.known: dict = {}
+        self._next_site = 0  # round robin over the forces' frontiers
+
+    # -- the first force, as a one-force crawl has always named it -----------------------
+    @property
+    def site(self) -> Site:
+        return self.sites[0]
+
+    @property
+    def profile(self) -> Profile:
+        return self.site.profile
+
+    @property
+    def profile_name(self) -> str:
+        return self.site.profile_source
+
+    @property
+    def base_url(self) -> str:
+        return self.site.base_url
+
+    @property
+    def origin(self) -> str:
+        return self.site.origin
+
+    @property
+    def mode(self) -> str:
+        """The run's mode: "full" when any force is swept in full."""
+        return "full" if any(s.mode == "full" for s in self.sites) else "incremental"
+
+    @property
+    def listing_failures(self) -> int:
+        return sum(s.listing_failures for s in self.sites)
+
+    @property
+    def start_pages_missing(self) -> list[str]:
+        return self.site.start_pages_missing
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -189,18 +225,13 @@ class NewsSpider(scrapy.Spider):
         settings = crawler.settings
         arguments = CrawlArguments.parse(spider.arguments_given, settings)
         spider.arguments = arguments
-        spider.profile, spider.profile_name = arguments.profile, arguments.profile_source
+        spider.sites = list(arguments.sites)
+        spider.by_name = {s.name: s for s in spider.sites}
+        spider.by_origin = {s.origin: s for s in spider.sites}
         spider.max_pages, spider.since, spider.mode_arg = arguments.max_pages, arguments.since, arguments.mode
         spider.stop_after = arguments.stop_after
-        spider.base_url = arguments.base_url
-        host = urlsplit(spider.base_url).hostname
-        assert host  # CrawlArguments.parse takes only a base URL with a host
-        spider.allowed_domains = [host]
-        # The site: base_url's origin, and the real site's hosts when that is what we crawl
-        # (www.herts.police.uk and herts.police.uk); a replica or mirror is its own site.
-        spider.origin = origin_key(spider.base_url)
-        on_real_site = host.lower() in spider.profile.hosts
-        spider.site_hosts = frozenset({spider.origin, *(spider.profile.hosts if on_real_site else ())})
+        spider.allowed_domains = [urlsplit(s.base_url).hostname or "" for s in spider.sites]
+        spider.site_hosts = frozenset().union(*(s.hosts for s in spider.sites))
         spider.url_length_limit = settings.getint("URL_LENGTH_LIMIT")
         caps = [c for c in (settings.getint("LISTING_MAX_PAGES"), spider.max_pages) if c]
         spider.listing_max_pages = min(caps) if caps else 0  # 0: no bound
@@ -208,38 +239,60 @@ class NewsSpider(scrapy.Spider):
         spider.sitemap_max_depth = settings.getint("SITEMAP_MAX_DEPTH")
         spider.sitemap_maxsize = settings.getint("SITEMAP_MAXSIZE")
         spider.max_requests_setting = settings.getint("CRAWL_MAX_REQUESTS")
-        if is_loopback(spider.base_url):
-            # The replica on this machine: no one to be polite to, full speed.
+        if all(is_loopback(s.base_url) for s in spider.sites):
+            # Replicas on this machine: no one to be polite to, full speed.
             for name, value in (("DOWNLOAD_DELAY", 0), ("AUTOTHROTTLE_ENABLED", False),
                                 ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("DOWNLOAD_TIMEOUT", 5)):
                 settings.set(name, value, priority="spider")
+        # Each force's host takes a request a second at most: room for every force at once.
+        if len(spider.sites) > settings.getint("CONCURRENT_REQUESTS"):
+            settings.set("CONCURRENT_REQUESTS", len(spider.sites), priority="spider")
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         spider._apply_state(ArchiveState())  # an empty archive until crawl.run.ArchiveRun gives the real one
         return spider
 
+    def site_of(self, request) -> Site:
+        """The force a request (or a response's request) belongs to: its meta, else its origin."""
+        name = request.meta.get(FORCE_META)
+        if name in self.by_name:
+            return self.by_name[name]
+        return self.by_origin.get(origin_key(request.url) or "", self.site)
+
+    def _meta(self, site: Site, **meta) -> dict:
+        # Each force's origin is its own download slot: per-host delay and AutoThrottle, even
+        # for replicas on one loopback address (Scrapy's slots are per host name otherwise).
+        return {FORCE_META: site.name, "download_slot": site.origin, **meta}
+
     # -- the frontier: discovered URLs become requests a step at a time ---------------------
     def _on_idle(self, spider):
-        self.in_flight = 0  # idle: nothing is in flight, whatever a lost callback left counted
-        if self.frontier:
+        for site in self.sites:
+            site.in_flight = 0  # idle: nothing is in flight, whatever a lost callback left counted
+        if any(site.frontier for site in self.sites):
             self._pump()
             raise DontCloseSpider
 
     def frontier_requests(self):
-        """Top up article requests from the frontier: at most FRONTIER_IN_FLIGHT in flight,
-        at most FRONTIER_STEP entries read per call (the rest is read in a later turn of
-        the reactor, so no sitemap blocks the crawl)."""
+        """Top up article requests from the forces' frontiers, in turn: at most
+        FRONTIER_IN_FLIGHT in flight (shared by the forces, FORCE_IN_FLIGHT each at
+        least), at most FRONTIER_STEP entries read per call (the rest is read in a later
+        turn of the reactor, so no sitemap blocks the crawl)."""
+        cap = max(FORCE_IN_FLIGHT, FRONTIER_IN_FLIGHT // len(self.sites))
         examined = 0
-        while self.frontier and self.in_flight < FRONTIER_IN_FLIGHT:
-            if examined >= FRONTIER_STEP:
-                self._pump_later()
-                return
-            source, urls = self.frontier[0]
-            url = next(urls, _END)
-            examined += 1
-            if url is _END:
-                self.frontier.popleft()  # that sitemap or listing is done
-            elif isinstance(url, str) and (request := self.article_request(url, source)):
-                yield request
+        for turn in range(len(self.sites)):
+            site = self.sites[(self._next_site + turn) % len(self.sites)]
+            while site.frontier and site.in_flight < cap:
+                if examined >= FRONTIER_STEP:
+                    self._next_site = (self._next_site + turn) % len(self.sites)
+                    self._pump_later()
+                    return
+                source, urls = site.frontier[0]
+                url = next(urls, _END)
+                examined += 1
+                if url is _END:
+                    site.frontier.popleft()  # that sitemap or listing is done
+                elif isinstance(url, str) and (request := self.article_request(site, url, source)):
+                    yield request
+        self._next_site = (self._next_site + 1) % len(self.sites)
 
     def _pump(self):
         self._pump_scheduled = False
@@ -261,9 +314,9 @@ class NewsSpider(scrapy.Spider):
         else:
             self.logger.info("%s", item)
 
-    def _refuse(self, url: str, reason: str, canonical: str | None = None) -> None:
+    def _refuse(self, site: Site, url: str, reason: str, canonical: str | None = None) -> None:
         self.crawler.stats.inc_value("herts/refused")
-        self._record(PageFailure(url, "refused", reason, canonical=canonical))
+        self._record(PageFailure(url, "refused", reason, canonical=canonical, force=site.name))
 
     def _bound(self, name: str, what: str) -> None:
         """A bound was hit: say so once in the log and in the run report."""
@@ -272,114 +325,155 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("bound hit: %s", what)
         self.crawler.stats.inc_value(f"herts/bound/{name}")
 
-    def _may_request(self, url: str) -> bool:
+    def _may_request(self, site: Site, url: str) -> bool:
         """The run's request budget and the URL length limit, checked before any request."""
         if len(url) > self.url_length_limit:
-            self._refuse(url[:200] + "...", f"URL of {len(url)} characters, longer than URL_LENGTH_LIMIT "
-                                            f"({self.url_length_limit})")
+            self._refuse(site, url[:200] + "...", f"URL of {len(url)} characters, longer than URL_LENGTH_LIMIT "
+                                                  f"({self.url_length_limit})")
             return False
-        budget = self.max_requests_setting or (CRAWL_REQUESTS_FLOOR + 2 * (len(self.known) + self.announced))
+        budget = self.max_requests_setting or (CRAWL_REQUESTS_FLOOR * len(self.sites)
+                                               + 2 * (len(self.known) + self.announced))
         if self.requests_made >= budget:
             self.bounded = True
             self._bound("requests", f"stopped making requests at {budget} (CRAWL_MAX_REQUESTS; by default "
-                                    f"{CRAWL_REQUESTS_FLOOR:,} plus twice what the archive holds "
+                                    f"{CRAWL_REQUESTS_FLOOR:,} a force plus twice what the archive holds "
                                     "and the site announces)")
             return False
         self.requests_made += 1
         return True
 
     def use_archive(self, state: ArchiveState, run: ArchiveRun | None = None) -> None:
-        """What the archive already holds decides the mode and what to fetch; fetched pages
-        go to the run (crawl.run.ArchiveRun calls this when the spider opens, before start())."""
+        """What the archive already holds decides each force's mode and what to fetch; fetched
+        pages go to the run (crawl.run.ArchiveRun calls this when the spider opens, before start())."""
         self._apply_state(state)
         self.archive_run = run
-        self.logger.info("%s crawl of %s: the archive holds %d articles, %d pages to retry%s",
-                         self.mode, self.base_url, len(self.known), len(self.retry_urls),
-                         f"; resuming the runs stopped since {self.resume_from}" if self.resume_from else "")
+        for site in self.sites:
+            self.logger.info("%s crawl of %s (%s): the archive holds %d of its articles, %d pages to retry%s",
+                             site.mode, site.base_url, site.name, len(site.known), len(site.retry_urls),
+                             f"; resuming the runs stopped since {self.resume_from}" if self.resume_from else "")
 
     def _apply_state(self, state: ArchiveState) -> None:
         self.known = state.known
-        self.retry_urls = state.retry_urls
-        self.missing_start_pages = state.missing_start_pages
         self.resume_from, self.resume_full = state.resume_from, state.resume_full
-        can_be_incremental = bool(self.known and state.last_full_sweep)
-        if self.mode_arg:
-            self.mode = self.mode_arg
-        elif state.resume_from:  # go on with what the stopped runs were doing
-            self.mode = "full" if state.resume_full or not can_be_incremental else "incremental"
-        elif can_be_incremental and state.previous_ok:
-            self.mode = "incremental"
-        else:
-            self.mode = "full"  # first crawl, no complete sweep yet, or after a failed run
+        single = len(self.sites) == 1
+        for site in self.sites:
+            # One force alone keeps what the archive knew before forces: every article, every retry.
+            site.known = state.known if single else {u: k for u, k in state.known.items() if site.owns(u)}
+            site.retry_urls = [u for u in state.retry_urls
+                               if single or site.profile.is_article_url(u) and self._retry_force(u) is site]
+            last_full_sweep, site.missing_start_pages = state.for_force(site.name)
+            can_be_incremental = bool(site.known and last_full_sweep)
+            if self.mode_arg:
+                site.mode = self.mode_arg
+            elif state.resume_from:  # go on with what the stopped runs were doing
+                site.mode = "full" if state.resume_full or not can_be_incremental else "incremental"
+            elif can_be_incremental and state.previous_ok:
+                site.mode = "incremental"
+            else:
+                site.mode = "full"  # first crawl, no complete sweep yet, or after a failed run
         self.limited = bool(self.max_pages or self.since)
 
-    def done_before(self, canonical: str) -> bool:
+    def _retry_force(self, url: str) -> Site | None:
+        """The force of a page that failed before: the first whose article URLs it matches."""
+        return next((s for s in self.sites if s.profile.is_article_url(url)), None)
+
+    def done_before(self, site: Site, canonical: str) -> bool:
         """Resuming: the stopped runs archived this article already (fetched or confirmed by a 304)."""
         since = self.resume_from
-        known = self.known.get(canonical) if since else None
+        known = site.known.get(canonical) if since else None
         return bool(since and known and not known.removed_at and known.last_seen and known.last_seen >= since)
 
     # -- start ----------------------------------------------------------------
     async def start(self):
-        for url in dict.fromkeys(self.retry_urls):
-            parts = urlsplit(url)  # failures were on this site, maybe served from another origin then
-            own = self.base_url + (parts.path or "/") + ("?" + parts.query if parts.query else "")
-            if self.profile.is_article_url(own) and (request := self.article_request(own, "retry", priority=20)):
-                yield request
-        for url in self.profile.start_urls(self.base_url):
-            if self.mode == "incremental" and url.replace(self.base_url, "", 1) in self.missing_start_pages:
-                continue  # it answered 404 last time: that generation is not live
-            if not self._may_request(url):
-                continue
-            # A start page may be a sitemap or a feed: those may be as large as the sitemap protocol allows.
-            yield scrapy.Request(url, callback=self.parse_start, errback=self.start_failed, dont_filter=True,
-                                 meta={"listing_page": 1, "start_page": True, "chain": url, "sitemap_depth": 0,
-                                       "download_maxsize": self.sitemap_maxsize})
+        for site in self.sites:
+            for url in dict.fromkeys(site.retry_urls):
+                parts = urlsplit(url)  # failures were on this site, maybe served from another origin then
+                own = site.base_url + (parts.path or "/") + ("?" + parts.query if parts.query else "")
+                if site.profile.is_article_url(own) and (
+                        request := self.article_request(site, own, "retry", priority=20)):
+                    yield request
+        for site in self.sites:
+            for url in site.profile.start_urls(site.base_url):
+                if site.mode == "incremental" and url.replace(site.base_url, "", 1) in site.missing_start_pages:
+                    continue  # it answered 404 last time: that generation is not live
+                if not self._may_request(site, url):
+                    continue
+                site.start_pages += 1
+                # A start page may be a sitemap or a feed: those may be as large as the sitemap protocol allows.
+                yield scrapy.Request(url, callback=self.parse_start, errback=self.start_failed, dont_filter=True,
+                                     meta=self._meta(site, listing_page=1, start_page=True, chain=url,
+                                                     sitemap_depth=0, download_maxsize=self.sitemap_maxsize))
 
     def start_failed(self, failure):
         response = getattr(failure.value, "response", None)
+        site = self.site_of(failure.request)
         if response is not None and response.status in (404, 410):
             # Only one generation of the site is live: the other's start pages 404.
             self.logger.info("start page %s answered %s (normal for a generation that is not live)",
                              failure.request.url, response.status)
             self.crawler.stats.inc_value("herts/start_pages_missing")
-            self.start_pages_missing.append(failure.request.url.replace(self.base_url, "", 1))
+            site.start_pages_missing.append(failure.request.url.replace(site.base_url, "", 1))
             return
         yield from self.fetch_failed(failure)
 
     def parse_start(self, response):
+        self.site_of(response.request).answered += 1
+        if self._blocked(response):
+            return
         if _XML_START.match(response.body[:200]):
             yield from self.parse_xml(response)
         else:
             yield from self.parse_listing_page(response)
 
+    def _blocked(self, response) -> bool:
+        """A 200 that is a CDN's challenge page: recorded as `blocked`, never parsed nor archived."""
+        if response.status != 200 or not is_challenge(response.body):
+            return False
+        site = self.site_of(response.request)
+        canonical = response.meta.get("canonical")
+        self._count_blocked(site, response.meta)
+        self._record(PageFailure((response.meta.get("redirect_urls") or [response.url])[0], "blocked",
+                                 "a CDN challenge page (challenge-platform), not the page", response.status,
+                                 canonical, force=site.name))
+        if not canonical:
+            site.listing_failures += 1
+        return True
+
+    def _count_blocked(self, site: Site, meta) -> None:
+        site.blocked += 1
+        if meta.get("start_page"):
+            site.start_blocked += 1
+        self.crawler.stats.inc_value("herts/blocked")
+        self.crawler.stats.inc_value(f"herts/blocked/{site.name}")
+
     # -- discovery --------------------------------------------------------------
-    def _own(self, url: str) -> str | None:
-        """url on this crawl's origin (a real-site URL moved onto a replica's), or None if off the site."""
-        url = clean_url(rebase(url, self.base_url, self.profile)) or ""
-        return url if origin_key(url) == self.origin else None
+    def _own(self, site: Site, url: str) -> str | None:
+        """url on the force's origin (a real-site URL moved onto a replica's), or None if off its site."""
+        url = clean_url(rebase(url, site.base_url, site.profile)) or ""
+        return url if origin_key(url) == site.origin else None
 
-    def canonical(self, url: str) -> str:
-        return self.profile.on_origin(url, self.base_url)
+    def canonical(self, url: str, site: Site | None = None) -> str:
+        site = site or self.by_origin.get(origin_key(url) or "", self.site)
+        return site.profile.on_origin(url, site.base_url)
 
-    def article_request(self, url: str, source: str, priority: int = 10):
+    def article_request(self, site: Site, url: str, source: str, priority: int = 10):
         """A request for an article page, once per article per run; conditional
         when the archive has it. Our own de-duplication, not Scrapy's, so that a
         redirect back to a URL already seen is followed and a loop is caught."""
         self.crawler.stats.inc_value(f"herts/discovered/{source}")
-        canonical = self.canonical(url)
+        canonical = self.canonical(url, site)
         if canonical in self.requested:
             return None
         self.requested.add(canonical)
-        if self.done_before(canonical):
+        if self.done_before(site, canonical):
             self.crawler.stats.inc_value("herts/done_by_stopped_run")
             return None
-        if not self._may_request(url):
+        if not self._may_request(site, url):
             return None
-        self.in_flight += 1
+        site.in_flight += 1
         headers = {}
-        meta: dict = {"source": source, "canonical": canonical, "handle_httpstatus_list": [304]}
-        known = self.known.get(canonical)
+        meta: dict = self._meta(site, source=source, canonical=canonical, handle_httpstatus_list=[304])
+        known = site.known.get(canonical)
         if known and not known.removed_at:
             if known.etag:
                 headers["If-None-Match"] = known.etag
@@ -389,9 +483,9 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, headers=headers,
                               priority=priority, dont_filter=True, meta=meta)
 
-    def is_known_unchanged(self, url: str, title: str | None = None, lastmod: str | None = None) -> bool:
+    def is_known_unchanged(self, site: Site, url: str, title: str | None = None, lastmod: str | None = None) -> bool:
         """Incremental mode: the archive holds this article and nothing says it changed."""
-        known = self.known.get(self.canonical(url))
+        known = site.known.get(self.canonical(url, site))
         if not known or known.removed_at:
             return False
         if title and known.title and " ".join(title.split()) != known.title:
@@ -400,21 +494,26 @@ class NewsSpider(scrapy.Spider):
             return False
         return True
 
-    def _sitemap_urls(self, body: bytes, sitemap_url: str) -> Iterator[str | None]:
+    def _sitemap_urls(self, site: Site, body: bytes, sitemap_url: str) -> Iterator[str | None]:
         """The article URLs of a sitemap this crawl should fetch, one entry at a time
         (None for an entry it skips, so that reading a sitemap is done in steps)."""
         for _, page in iter_sitemap(body, sitemap_url):
-            url = self._own(page.url)
-            if not url or not self.profile.is_article_url(url) or self._too_old(page.date_text):
+            url = self._own(site, page.url)
+            if not url or not site.profile.is_article_url(url) or self._too_old(page.date_text):
                 yield None
                 continue
             self.announced += 1
-            if self.mode == "incremental" and self.is_known_unchanged(url, lastmod=page.date_text):
+            if site.mode == "incremental" and self.is_known_unchanged(site, url, lastmod=page.date_text):
                 yield None
                 continue
             yield url
 
     def parse_xml(self, response):
+        site = self.site_of(response.request)
+        if not response.meta.get("start_page"):
+            site.answered += 1
+            if self._blocked(response):
+                return
         body = response.body
         if b"<urlset" in body[:2000] or b"<sitemapindex" in body[:2000]:
             if self.max_pages:
@@ -422,7 +521,7 @@ class NewsSpider(scrapy.Spider):
             if b"<sitemapindex" in body[:2000]:
                 depth = response.meta.get("sitemap_depth", 0) + 1
                 for _, entry in iter_sitemap(body, response.url):
-                    url = self._own(entry.url)
+                    url = self._own(site, entry.url)
                     if not url:
                         self.crawler.stats.inc_value("herts/sitemaps_off_site")
                     elif self.sitemap_max_depth and depth > self.sitemap_max_depth:
@@ -430,25 +529,31 @@ class NewsSpider(scrapy.Spider):
                         self._bound("sitemap-depth", f"sitemap indexes nested deeper than {self.sitemap_max_depth} "
                                                      f"(SITEMAP_MAX_DEPTH) at {response.url}")
                         break
-                    elif self._may_request(url):
+                    elif self._may_request(site, url):
                         yield scrapy.Request(url, callback=self.parse_xml, errback=self.fetch_failed,
-                                             meta={"sitemap_depth": depth, "download_maxsize": self.sitemap_maxsize})
-                        return
+                                             meta=self._meta(site, sitemap_depth=depth,
+                                                             download_maxsize=self.sitemap_maxsize))
+                return
             # Read as requests are made: the sitemap waits as bytes, not as 20,000 strings.
-            self.frontier.append(("sitemap", self._sitemap_urls(body, response.url)))
+            site.frontier.append(("sitemap", self._sitemap_urls(site, body, response.url)))
             yield from self.frontier_requests()
         else:
             for item in parse_feed(body, response.url):
-                url = self._own(item.url)
-                if not url or not self.profile.is_article_url(url) or self._too_old(item.date_text):
+                url = self._own(site, item.url)
+                if not url or not site.profile.is_article_url(url) or self._too_old(item.date_text):
                     continue
-                if self.mode == "incremental" and self.is_known_unchanged(url, title=item.title):
+                if site.mode == "incremental" and self.is_known_unchanged(site, url, title=item.title):
                     continue
-                if request := self.article_request(url, "feed"):
+                if request := self.article_request(site, url, "feed"):
                     yield request
 
     def parse_listing_page(self, response):
-        listing = parse_listing(response.body, response.url, self.profile)
+        site = self.site_of(response.request)
+        if not response.meta.get("start_page"):
+            site.answered += 1
+            if self._blocked(response):
+                return
+        listing = parse_listing(response.body, response.url, site.profile)
         page_no = response.meta.get("listing_page", 1)
         chain = response.meta.get("chain", response.url)
         seen = self.chains.setdefault(chain, set())
@@ -456,6 +561,7 @@ class NewsSpider(scrapy.Spider):
         if not listing.teasers and not listing.next_pages:
             self.logger.warning("listing %s gave no articles and no further pages", response.url)
             self.crawler.stats.inc_value("herts/listings_empty")
+            self.crawler.stats.inc_value(f"herts/listings_empty/{site.name}")
         if listing.found_by != "profile" and listing.teasers:
             self.crawler.stats.inc_value("herts/listings_by_url_pattern")
         fresh = new_in_chain = 0
@@ -469,9 +575,9 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("herts/skipped_since_teaser")
                 continue
             fresh += 1
-            if self.done_before(self.canonical(teaser.url)):
+            if self.done_before(site, self.canonical(teaser.url, site)):
                 continue  # the stopped run this one resumes did it: neither new nor part of the known streak
-            if self.mode == "incremental" and self.is_known_unchanged(teaser.url, title=teaser.title):
+            if site.mode == "incremental" and self.is_known_unchanged(site, teaser.url, title=teaser.title):
                 streak += 1
                 self.crawler.stats.inc_value("herts/teasers_known")
                 continue
@@ -480,7 +586,7 @@ class NewsSpider(scrapy.Spider):
         self.announced += new_in_chain
         if wanted:
             # Into the frontier: a listing of 300,000 teasers becomes requests as the crawl has room.
-            self.frontier.append(("listing", iter(wanted)))
+            site.frontier.append(("listing", iter(wanted)))
             yield from self.frontier_requests()
         if listing.teasers and not fresh:
             return  # newest first: everything further back is older than `since`
@@ -499,8 +605,8 @@ class NewsSpider(scrapy.Spider):
                 self._bound("listing-pages", f"listing {chain}: stopped at {self.listing_max_pages} pages "
                                              f"(LISTING_MAX_PAGES)")
             return
-        meta = {"listing_page": page_no + 1, "known_streak": streak, "chain": chain, "stale": stale}
-        if self.mode == "incremental":
+        meta = self._meta(site, listing_page=page_no + 1, known_streak=streak, chain=chain, stale=stale)
+        if site.mode == "incremental":
             # One page after another, newest first, until enough known teasers in a row.
             if streak >= self.stop_after:
                 self.crawler.stats.inc_value("herts/listings_stopped_known")
@@ -509,7 +615,7 @@ class NewsSpider(scrapy.Spider):
         else:
             pages = listing.next_pages
         for page in pages:
-            if self._may_request(page):
+            if self._may_request(site, page):
                 yield scrapy.Request(page, callback=self.parse_listing_page, errback=self.fetch_failed, meta=meta)
 
     def _too_old(self, date_text: str | None) -> bool:
@@ -522,41 +628,46 @@ class NewsSpider(scrapy.Spider):
     def parse(self, response):
         """Scrapy's default callback (`scrapy parse --spider news URL`): an article page, a
         listing, a feed or a sitemap, by its URL."""
-        if self.profile.is_article_url(response.url):
+        if self.site_of(response.request).profile.is_article_url(response.url):
             return self.parse_article(response)
         return self.parse_start(response)
 
     async def parse_article(self, response):
+        site = self.site_of(response.request)
         if response.meta.get("canonical"):  # one of our article requests (not `scrapy parse`'s)
-            self.in_flight -= 1
+            site.in_flight -= 1
+            site.answered += 1
         for request in self.frontier_requests():
             yield request
+        if self._blocked(response):
+            return
         if response.status == 304:
             self.crawler.stats.inc_value("herts/not_modified")
-            self._record(NotModified(response.meta.get("canonical") or self.canonical(response.url),
-                                     seen_at=response.meta.get(WARC_DATE)))
+            self._record(NotModified(response.meta.get("canonical") or self.canonical(response.url, site),
+                                     seen_at=response.meta.get(WARC_DATE), force=site.name))
             return
-        if not self.profile.is_article_url(response.url):
+        if not site.profile.is_article_url(response.url):
             # Redirected (or refreshed) within the site to a page that is not an article.
             self._record(PageFailure(response.request.meta.get("redirect_urls", [response.url])[0], "redirect",
                                      f"redirected to {response.url}, which is not an article URL",
-                                     response.status, response.meta.get("canonical")))
+                                     response.status, response.meta.get("canonical"), force=site.name))
             return
         page = FetchedPage(response.url, response.body, response.status, _header(response, b"Content-Type"),
                            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
                            # the capture's time: its WARC records' date (so a revisit can name them), as reparse has it
-                           fetched_at=response.meta.get(WARC_DATE) or now_iso())
+                           fetched_at=response.meta.get(WARC_DATE) or now_iso(), force=site.name)
         if self.archive_run is not None:
             # Extraction and storage happen in the archive writer (archive/writer.py); the item comes back.
             item = await maybe_deferred_to_future(self.archive_run.archive_page(page))
         else:
-            item = self.extract(page)
+            item = self.extract(page, site)
         if item is not None:
             yield item
 
-    def extract(self, page: FetchedPage) -> ArticleItem | None:
+    def extract(self, page: FetchedPage, site: Site | None = None) -> ArticleItem | None:
         """Not archiving: the page's article, extracted here (no outcome, no versions)."""
-        article = extract_page(page, self.profile, self.base_url, self.since)
+        site = site or self.site
+        article = extract_page(page, site.profile, site.base_url, self.since)
         if isinstance(article, PageFailure) or article is None:
             self.logger.info("not an article: %s", article or "older than since")
             return None
@@ -564,15 +675,21 @@ class NewsSpider(scrapy.Spider):
 
     def fetch_failed(self, failure):
         request = failure.request
+        site = self.site_of(request)
         if request.callback == self.parse_article:
-            self.in_flight -= 1
+            site.in_flight -= 1
             yield from self.frontier_requests()
+        site.answered += 1
         canonical = request.meta.get("canonical")
         # The URL the crawl asked for (a redirect's failure reaches us with its target's request).
         url = (request.meta.get("redirect_urls") or [request.url])[0]
-        self._record(failure_item(failure, url, canonical))
+        item = failure_item(failure, url, canonical)
+        item.force = site.name
+        if item.kind == "blocked":
+            self._count_blocked(site, request.meta)
+        self._record(item)
         if not request.meta.get("canonical"):
-            self.listing_failures += 1  # a listing, feed or sitemap: the sweep is not complete
+            site.listing_failures += 1  # a listing, feed or sitemap: the sweep is not complete
 
 
 def failure_item(failure, url: str, canonical: str | None) -> PageFailure:
@@ -581,6 +698,8 @@ def failure_item(failure, url: str, canonical: str | None) -> PageFailure:
     message = failure.getErrorMessage() or type(exc).__name__
     if failure.check(HttpError):
         status = exc.response.status
+        if status == 403:  # refused: not retried (RETRY_HTTP_CODES), never a removal
+            return PageFailure(url, "blocked", "HTTP 403: the site refused this machine", status, canonical)
         return PageFailure(url, "gone" if status in (404, 410) else "http", f"HTTP {status}", status, canonical)
     if failure.check(OffsiteRefused):
         return PageFailure(url, "offsite", message, canonical=canonical)

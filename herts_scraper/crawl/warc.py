@@ -215,6 +215,9 @@ class WarcCaptureMiddleware:
             "spider": spider.name,
             "http-header-user-agent": self.crawler.settings.get("USER_AGENT"),
             "robots": "obey" if self.crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            # several forces: each one's profile (name or YAML path) and origin, "name=source@base_url, ..."
+            **({"forces": ", ".join(f"{s.name}={s.profile_source}@{s.base_url}" for s in spider.sites)}
+               if len(getattr(spider, "sites", ())) > 1 else {}),
         }, max_bytes=self.max_bytes)
 
     def process_response(self, request, response, spider=None):

@@ -116,3 +116,41 @@ class FaultInjector:
     def reset_counts(self) -> None:
         with self._lock:
             self.counts = dict.fromkeys(self.counts, 0)
+
+
+# -- blocked mode: a site that refuses this machine ----------------------------------------
+# Police sites answer 403 to many data-centre addresses, or let a CDN serve a JS challenge
+# page (with a 200) instead of the page: `--block 403|challenge` answers every request so.
+BLOCK_MODES = ("403", "challenge")
+_FORBIDDEN = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>403 Forbidden</title>\n"
+              "</head>\n<body>\n<h1>Access denied</h1>\n<p>You do not have permission to access this page.</p>\n"
+              "</body>\n</html>\n")
+_CHALLENGE = ("<!DOCTYPE html>\n<html lang=\"en-US\">\n<head>\n<title>Just a moment...</title>\n"
+              "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\">\n"
+              "<meta name=\"robots\" content=\"noindex,nofollow\">\n</head>\n<body>\n"
+              "<div class=\"main-wrapper\" role=\"main\"><div class=\"main-content\">\n"
+              "<h1>Checking your browser before accessing the site.</h1>\n"
+              "<noscript>Enable JavaScript and cookies to continue</noscript>\n</div></div>\n"
+              "<script>(function(){window._cf_chl_opt={cType: 'managed'};var a=document.createElement('script');"
+              "a.src='/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray=0';"
+              "document.getElementsByTagName('head')[0].appendChild(a);})();</script>\n</body>\n</html>\n")
+
+
+def block_page(mode: str) -> tuple[int, bytes]:
+    """(status, HTML body) a blocked site answers every request with."""
+    if mode == "403":
+        return 403, _FORBIDDEN.encode("utf-8")
+    if mode == "challenge":
+        return 200, _CHALLENGE.encode("utf-8")
+    raise ValueError(f"block must be one of {', '.join(BLOCK_MODES)}, not {mode!r}")
+
+
+def parse_block(spec: str) -> dict[str | None, str]:
+    """"403" -> {None: "403"} (every force served); "kent=403,essex=challenge" -> per force."""
+    out: dict[str | None, str] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        force, sep, mode = part.rpartition("=") if "=" in part else (None, "", part)
+        if mode not in BLOCK_MODES:
+            raise ValueError(f"bad block {part!r}: expected {' or '.join(BLOCK_MODES)}, or FORCE=MODE,...")
+        out[force.strip() if sep and force else None] = mode
+    return out

@@ -3,6 +3,11 @@
     herts-scraper replica --port 8000 --articles 300 [--generation soh|legacy] [--seed N] [--host H] [--profile NAME]
         [--edit SPEC]... [--remove SPEC]... [--gone-status 404|410]
         [--faults] [--fault-seed N] [--fault-timeout S] [--fault-rates 503=0.05,timeout=0.02,truncate=0.01,reset=0.01]
+        [--forces kent,essex,...] [--block 403|challenge|FORCE=MODE,...]
+
+--forces serves several forces at once, each on its own port (--port, --port+1,
+...; port 0: any free ones), each in its own URL shapes (its force slug); --block
+makes a site refuse every request with a 403 or a CDN challenge page.
 
 --edit 3,17,42:2 edits articles 3 and 17 once and 42 twice (ranges too:
 10-19 or 10-19:2); --remove 10-19,25 removes articles; --faults turns on
@@ -27,10 +32,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from herts_scraper.replica.faults import DEFAULT_TIMEOUT, FaultPlan, make_plan, parse_rates
+from herts_scraper.profiles import load_profile
+from herts_scraper.replica.faults import BLOCK_MODES, DEFAULT_TIMEOUT, FaultPlan, make_plan, parse_block, parse_rates
 from herts_scraper.replica.site import GENERATIONS, GONE_STATUSES, ReplicaSite
 
-_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 404: "Not Found",
+_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 410: "Gone", 500: "Internal Server Error", 503: "Service Unavailable"}
 _LINGER_ZERO = struct.pack("ii", 1, 0)
 
@@ -155,10 +161,11 @@ class ReplicaServer:
     def __init__(self, articles: int = 300, generation: str = "soh", seed: int = 0,
                  profile: str = "hertfordshire", host: str = "127.0.0.1", port: int = 0, *,
                  edits=None, removed=None, gone_status: int = 404, faults: bool | FaultPlan | None = None,
-                 fault_seed: int | None = None, fault_timeout: float | None = None, fault_rates: dict | None = None):
+                 fault_seed: int | None = None, fault_timeout: float | None = None, fault_rates: dict | None = None,
+                 block: str | None = None):
         self.site = ReplicaSite(articles, generation, seed, profile, edits=edits, removed=removed,
                                 gone_status=gone_status, faults=faults, fault_seed=fault_seed,
-                                fault_timeout=fault_timeout, fault_rates=fault_rates)
+                                fault_timeout=fault_timeout, fault_rates=fault_rates, block=block)
         self.httpd = _HTTPServer((host, port), self.site)
         bound_host, self.port = self.httpd.server_address[:2]
         assert isinstance(bound_host, str)  # an IP address, not a socket path
@@ -252,6 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generation", choices=GENERATIONS, default="soh", help="which generation of the site to serve")
     p.add_argument("--seed", type=int, default=0, help="content seed (same seed, same site)")
     p.add_argument("--profile", default="hertfordshire", help="site profile name or YAML path")
+    p.add_argument("--forces", metavar="NAMES", default=None,
+                   help="serve several forces (profile names or YAML paths, comma-separated), each on its own "
+                        "port from --port up (port 0: any free ones); in place of --profile")
+    p.add_argument("--block", metavar="MODE", type=_argtype(parse_block), default=None,
+                   help=f"refuse every request: {' or '.join(BLOCK_MODES)} (a CDN's JS challenge page with a 200); "
+                        "per force: kent=403,essex=challenge")
     changes = p.add_argument_group("changes (deterministic edits and removals)")
     changes.add_argument("--edit", metavar="SPEC", action="append", type=_argtype(parse_edit_spec), default=[],
                          help="edit articles: IDX, IDX:REV, FIRST-LAST[:REV], comma lists (e.g. 3,17,42:2); repeatable")
@@ -291,15 +304,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"herts-scraper replica: {exc}", file=sys.stderr)
         return 2
     started = time.monotonic()
+    forces = [f.strip() for f in (args.forces or args.profile).split(",") if f.strip()]
     try:
-        server = ReplicaServer(args.articles, args.generation, args.seed, args.profile, args.host, args.port,
-                               edits=edits, removed=removed, gone_status=args.gone_status, faults=plan)
-    except OSError as exc:
-        print(f"herts-scraper replica: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # a bad profile name, say
+        names = {force: load_profile(force).name for force in forces}  # a force is named by either
+    except ValueError as exc:  # ProfileError
         print(f"herts-scraper replica: {exc}", file=sys.stderr)
         return 2
+    block = args.block or {}
+    unknown = sorted(set(block) - {None, *names, *names.values()})
+    if not forces or unknown:
+        print(f"herts-scraper replica: --block names {', '.join(map(str, unknown))}, not one of the forces served"
+              if unknown else "herts-scraper replica: --forces names no force", file=sys.stderr)
+        return 2
+    servers: list[ReplicaServer] = []
+    for n, force in enumerate(forces):
+        port = args.port + n if args.port else 0
+        mode = block.get(force) or block.get(names[force]) or block.get(None)
+        try:
+            servers.append(ReplicaServer(args.articles, args.generation, args.seed, force, args.host, port,
+                                         edits=edits, removed=removed, gone_status=args.gone_status, faults=plan,
+                                         block=mode))
+        except OSError as exc:
+            print(f"herts-scraper replica: cannot listen on {args.host}:{port}: {exc.strerror}", file=sys.stderr)
+            return 1
+        except Exception as exc:  # a bad profile name, say
+            print(f"herts-scraper replica: {exc}", file=sys.stderr)
+            return 2
+    if len(servers) > 1:
+        return _serve_forces(servers, forces, started)
+    server = servers[0]
     extras = []
     if edits:
         extras.append(f"{len(edits)} edited")
@@ -307,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         extras.append(f"{len(removed)} removed ({args.gone_status})")
     if plan:
         extras.append(f"fault mode, seed {plan.seed}")
+    if server.site.block:
+        extras.append(f"refusing every request ({server.site.block})")
     extra = f", {', '.join(extras)}" if extras else ""
     print(f"serving {args.articles} articles ({args.generation}, seed {args.seed}{extra}) at {server.base_url} "
           f"(ready in {time.monotonic() - started:.2f} s; Ctrl-C to stop)", flush=True)
@@ -316,6 +351,28 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         server.httpd.server_close()
+    return 0
+
+
+def _serve_forces(servers: list[ReplicaServer], sources: list[str], started: float) -> int:
+    """Several forces, one server each, until Ctrl-C; the line to crawl them all is printed."""
+    for server in servers:
+        site = server.site
+        print(f"serving {site.profile.name}: {site.count} articles ({site.generation}, seed {site.seed}"
+              f"{', refusing every request (' + site.block + ')' if site.block else ''}) at {server.base_url}",
+              flush=True)
+        server.start()
+    names = ",".join(sources)  # as given: names or YAML paths
+    bases = ",".join(f"{s.site.profile.name}={s.base_url}" for s in servers)
+    print(f"ready in {time.monotonic() - started:.2f} s; crawl them with: scrapy crawl news -a force={names} "
+          f"-a base_url={bases}  (Ctrl-C to stop)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for server in servers:
+            server.stop()
     return 0
 
 

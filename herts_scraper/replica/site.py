@@ -23,6 +23,9 @@ built and all deterministic:
   bodies and connection resets, plus one listed article URL that redirects to
   itself forever. Never on /robots.txt: a robots.txt that fails with a 5xx or
   times out makes Scrapy treat the whole site as allowed.
+- blocked mode (`block`: "403" or "challenge"): every request, robots.txt
+  included, answers a 403 or a CDN's JS challenge page with a 200, as a
+  police site answers a machine it refuses.
 
 GET /__replica__/stats answers JSON counters: requests by path kind and by
 status, and faults injected by kind. It is test and benchmark
@@ -46,7 +49,14 @@ from urllib.parse import parse_qs, urlsplit
 from herts_scraper.profiles import Profile, load_profile
 from herts_scraper.replica import pages
 from herts_scraper.replica.blocks import blocks_to_html
-from herts_scraper.replica.faults import KINDS as FAULT_KINDS, REDIRECT_LOOP, FaultInjector, FaultPlan, make_plan
+from herts_scraper.replica.faults import (
+    KINDS as FAULT_KINDS,
+    REDIRECT_LOOP,
+    FaultInjector,
+    FaultPlan,
+    block_page,
+    make_plan,
+)
 from herts_scraper.replica.generator import ArticleStub, ReplicaArticle, article_stub, generate_article, stubs
 from herts_scraper.replica.pages import PageContent, Teaser
 from herts_scraper.replica.stats import RequestStats
@@ -129,7 +139,11 @@ class ReplicaSite:
     def __init__(self, articles: int = 300, generation: str = "soh", seed: int = 0,
                  profile: str | Profile = "hertfordshire", cache_size: int = 4096, *,
                  edits=None, removed=None, gone_status: int = 404, faults: bool | FaultPlan | None = None,
-                 fault_seed: int | None = None, fault_timeout: float | None = None, fault_rates: dict | None = None):
+                 fault_seed: int | None = None, fault_timeout: float | None = None, fault_rates: dict | None = None,
+                 block: str | None = None):
+        if block is not None:
+            block_page(block)  # a ValueError for an unknown mode
+        self.block = block
         if generation not in GENERATIONS:
             raise ValueError(f"generation must be one of {', '.join(GENERATIONS)}, not {generation!r}")
         if articles < 0:
@@ -194,6 +208,7 @@ class ReplicaSite:
                      "seed": self.seed, "edits": {str(i): r for i, r in sorted(self.edits.items())},
                      "removed": len(self.removed), "gone_status": self.gone_status},
             "requests": self.request_counts,
+            "block": self.block,
             "faults": {"enabled": plan is not None, "seed": plan.seed if plan else None,
                        "rates": plan.rates if plan else None, "timeout": plan.timeout if plan else None,
                        "redirect_loop": self.loop_path, "injected": self.fault_counts},
@@ -264,6 +279,11 @@ class ReplicaSite:
             return Response(405, [("Allow", "GET, HEAD"), ("Content-Type", "text/plain; charset=utf-8"),
                                   ("Content-Length", "19")], b"Method not allowed\n")
         kind, page = self._route(path, query, base)
+        if self.block is not None:
+            status, body = block_page(self.block)
+            self.request_stats.count(kind, status)
+            return Response(status, [("Content-Type", HTML), ("Cache-Control", "no-store"),
+                                     ("Content-Length", str(len(body)))], b"" if method == "HEAD" else body)
         fault = None
         if self.faults is not None and kind != "robots":
             fault = self.faults.draw()
