@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from herts_scraper.archive.reparse import reparse
 from herts_scraper.archive.store import Archive
 from herts_scraper.crawl.config import UsageError
 from herts_scraper.crawl.sites import parse_sites
@@ -34,6 +35,11 @@ def crawl(db: Path, servers: dict[str, ReplicaServer], *args: str) -> subprocess
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"force={forces}", "-a", f"base_url={bases}",
            "-s", f"ARCHIVE_PATH={db}", *QUIET, *args]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def articles_of(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select url, area, title, published, body, content_hash from articles order by url").fetchall()
 
 
 def by_area(db: Path) -> dict[str, int]:
@@ -68,6 +74,9 @@ def test_one_crawl_archives_three_forces_with_figures_per_force(tmp_path):
     finally:
         for server in servers.values():
             server.stop()
+    # The WARC captures of the crawl of three forces rebuild the same archive, each page with its force's profile.
+    reparse(db.parent / "warc", tmp_path / "rebuilt.db", default_profile="hertfordshire")
+    assert articles_of(tmp_path / "rebuilt.db") == articles_of(db)
     # Next night: essex grew and lost an article; kent and surrey did not change. Each force is
     # incremental on its own; a full sweep of essex alone records its removal, and no one else's.
     servers = {"kent": ReplicaServer(articles=40, profile=profile("kent")).start(),

@@ -23,6 +23,7 @@ import time
 import zlib
 from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -32,7 +33,7 @@ from herts_scraper.archive.schema import ReparseCounts
 from herts_scraper.archive.store import Archive
 from herts_scraper.archive.writer import ArchiveWriter, WriterConfig
 from herts_scraper.crawl.items import FetchedPage, NotModified, PageFailure
-from herts_scraper.profiles import load_profile
+from herts_scraper.profiles import Profile, load_profile
 
 logger = logging.getLogger(__name__)
 BATCH = 200
@@ -87,24 +88,55 @@ def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None 
     return counts
 
 
+def crawl_forces(info: dict) -> dict[str, tuple[str, str | None]]:
+    """The forces a crawl of several wrote into its warcinfo ("forces: name=source@base_url, ..."):
+    {name: (profile name or YAML path, base_url)}; empty for a crawl of one force."""
+    forces: dict[str, tuple[str, str | None]] = {}
+    for part in filter(None, (p.strip() for p in info.get("forces", "").split(", "))):
+        name, _, rest = part.partition("=")
+        source, _, base_url = rest.rpartition("@")
+        if name and source:
+            forces[name] = (source, base_url or None)
+    return forces
+
+
+def _force_of(url: str, forces: dict[str, tuple[Profile, str | None]]) -> str | None:
+    """Which force of a crawl of several a captured URL belongs to: the one whose origin served it."""
+    origin = urlsplit(url)[:2]
+    return next((name for name, (_, base_url) in forces.items() if base_url and urlsplit(base_url)[:2] == origin),
+                None)
+
+
 def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, default_profile: str,
                    counts: ReparseCounts) -> None:
     """Every capture, in time order, as the crawl's items, through the crawl's archive writer
-    (in replay mode): one write path. A writer serves one profile and origin: a WARC file that
-    names others gets a writer of its own."""
+    (in replay mode): one write path. A writer serves the forces and origins one WARC file names:
+    a file that names others gets a writer of its own; a capture of a crawl of several forces is
+    extracted with the profile of the force whose origin served it."""
     started = time.perf_counter()
     writer: ArchiveWriter | None = None
+    loaded: dict[str, Profile] = {}
+
+    def profile_of(source: str) -> Profile:
+        if source not in loaded:
+            loaded[source] = load_profile(source)
+        return loaded[source]
+
     for _path, info, record in iter_responses(folder):
         counts.captures += 1
         source = profile_name or info.get("profile") or default_profile  # a name or a YAML path
-        profile = load_profile(source)
         base_url = info.get("base_url")
-        if writer is None or (writer.config.profile, writer.config.base_url) != (source, base_url):
+        forces = {} if profile_name else crawl_forces(info)
+        if writer is None or (writer.config.profile, writer.config.base_url, writer.config.forces) != (
+                source, base_url, forces):
             if writer is not None:
                 counts.add(_finished(writer))
             writer = ArchiveWriter(WriterConfig(str(db_path), run_id=None, profile=source, base_url=base_url,
-                                                batch_size=BATCH, replay=True))
+                                                forces=forces, batch_size=BATCH, replay=True))
+        sites = {name: (profile_of(src), base) for name, (src, base) in forces.items()}
         url = record.rec_headers.get_header("WARC-Target-URI")
+        force = _force_of(url, sites)
+        profile, base = sites[force] if force else (profile_of(source), base_url)
         when = iso_of(record.rec_headers.get_header("WARC-Date"))
         status = 304 if is_not_modified(record) else int(record.http_headers.get_statuscode() or 0)
         if not profile.is_article_url(url):
@@ -113,12 +145,13 @@ def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, 
             headers = record.http_headers
             writer.handle(FetchedPage(url, record.content_stream().read(), 200, headers.get_header("Content-Type"),
                                       etag=headers.get_header("ETag"),
-                                      last_modified=headers.get_header("Last-Modified"), fetched_at=when))
+                                      last_modified=headers.get_header("Last-Modified"), fetched_at=when,
+                                      force=force))
         elif status == 304:
-            writer.handle(NotModified(profile.on_origin(url, base_url), seen_at=when))
+            writer.handle(NotModified(profile.on_origin(url, base), seen_at=when, force=force))
         elif status in (404, 410):
-            writer.handle(PageFailure(url, "gone", f"HTTP {status}", status, profile.on_origin(url, base_url),
-                                      when=when))
+            writer.handle(PageFailure(url, "gone", f"HTTP {status}", status, profile.on_origin(url, base),
+                                      when=when, force=force))
         else:
             counts.skipped += 1
     if writer is not None:
