@@ -14,7 +14,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
-from herts_scraper.extract import content
+from herts_scraper.extract import content, fallback
 from herts_scraper.extract.dates import ANY_DATE_RE, parse_display_date, parse_iso_date
 from herts_scraper.extract.decode import decode_document, wide_codec
 from herts_scraper.extract.markdown import blocks_to_body, collect_images, element_blocks
@@ -375,13 +375,39 @@ def _cms_id(doc, gens) -> str | None:
 
 
 def _body(doc, gens, furniture, phrases, own_elements, link_base, rewrite):
-    """-> (Markdown blocks, the region elements, how the region was found)."""
-    finders = [("profile", lambda: content.first_match([s for g in gens for s in g.body], doc)),
-               ("article-element", lambda: _as_list(content.article_element(doc))),
+    """-> (Markdown blocks, the region elements, how the region was found).
+
+    The profile's selectors first. Where they find nothing, two general means
+    side by side: our own region search (<article>, <main>, text density) and
+    trafilatura's main-content search (the more faithful on pages of any
+    site); ours stands when the two agree, since it keeps the page's own markup.
+    """
+    regions = content.first_match([s for g in gens for s in g.body], doc)
+    if regions:
+        blocks = _convert(regions, furniture, phrases, own_elements, link_base, rewrite)
+        if blocks:
+            return blocks, regions, "profile"
+    page_path = urlsplit(link_base).path
+    found = fallback.main_content(doc, link_base)
+    theirs: list[str] = []
+    if found is not None:
+        content.remove_furniture(found, (), phrases)
+        content.remove_navigation(found, page_path)
+        theirs = fallback.drop_own_blocks(element_blocks(found, link_base, rewrite), own_elements)
+    ours, regions, how = _general_body(doc, furniture, phrases, own_elements, link_base, rewrite, page_path)
+    if theirs and not fallback.agrees(ours, theirs):
+        return theirs, [], fallback.FOUND_BY
+    return ours, regions, how
+
+
+def _general_body(doc, furniture, phrases, own_elements, link_base, rewrite, page_path):
+    finders = [("article-element", lambda: _as_list(content.article_element(doc))),
                ("main-element", lambda: _as_list(content.main_element(doc)))]
     for how, finder in finders:
         regions = finder()
         if regions:
+            for r in regions:
+                content.remove_navigation(r, page_path)
             blocks = _convert(regions, furniture, phrases, own_elements, link_base, rewrite)
             if blocks:
                 return blocks, regions, how
@@ -389,6 +415,7 @@ def _body(doc, gens, furniture, phrases, own_elements, link_base, rewrite):
     content.remove_furniture(body, furniture, phrases)
     region = content.density_region(body)
     if region is not None:
+        content.remove_navigation(region, page_path)
         blocks = _convert([region], (), (), own_elements, link_base, rewrite)
         if blocks:
             return blocks, [region], "density"
