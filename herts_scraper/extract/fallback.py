@@ -15,9 +15,6 @@ from collections import Counter
 from lxml import etree
 
 FOUND_BY = "fallback:trafilatura"
-# Our Markdown keeps links, emphasis and tables; comments and images are not body text.
-_OPTIONS = {"output_format": "html", "with_metadata": False, "include_links": True, "include_formatting": True,
-            "include_tables": True, "include_images": True, "include_comments": False}
 
 
 
@@ -28,12 +25,16 @@ def main_content(doc, url: str):
 
     page = etree.tostring(doc, method="html", encoding="unicode")
     try:
-        found = trafilatura.bare_extraction(page, url=url, **_OPTIONS)
+        # Our Markdown keeps links, emphasis and tables; comments are not body text; images keep captions.
+        found = trafilatura.bare_extraction(page, url=url, output_format="html", with_metadata=False,
+                                            include_links=True, include_formatting=True, include_tables=True,
+                                            include_images=True, include_comments=False)
     except (ValueError, TypeError, etree.LxmlError):  # a page it cannot read is a page without main content
         return None
-    if found is None or found.body is None or not len(found.body):
+    main = getattr(found, "body", None)  # a Document (not as_dict)
+    if main is None or not len(main):
         return None
-    html = convert_to_html(found.body)
+    html = convert_to_html(main)
     body = next(html.iter("body"), html)
     # Only links (a menu, what is left of an empty page): no main content.
     linked = sum(len("".join(a.itertext()).strip()) for a in body.iter("a"))
