@@ -399,6 +399,29 @@ def _cmd_serve(args) -> int:
     return 0  # not reached: Datasette replaced this process
 
 
+def _cmd_forces(args) -> int:
+    from herts_scraper.profiles import bundled_profiles, load_profile
+
+    corpus = Path(args.corpus) if args.corpus else Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    if args.corpus and not corpus.is_dir():
+        raise CommandError(f"no folder {args.corpus}", EXIT_USAGE)
+    rows = [("profile", "area", "origin", "on SOH", "checked")]
+    for name in bundled_profiles():
+        prof = load_profile(name)
+        records = len(list((corpus / prof.corpus).glob("*.md"))) if prof.corpus and corpus.is_dir() else 0
+        if prof.checked and records:
+            checked = f"checked against {records} real records"
+        elif prof.checked:
+            checked = f"checked ({prof.corpus}; corpus not here)"
+        else:
+            checked = "not checked"
+        rows.append((prof.name, prof.area, prof.origin, prof.on_soh, checked))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="herts-scraper", description=__doc__.split("\n\n")[0],
                                      formatter_class=HelpFormatter)
@@ -456,6 +479,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="PATH", help=DB_HELP)
     p.add_argument("--out", default=EXPORTS, metavar="DIR", help="folder for the records")
     p.set_defaults(func=_cmd_demo)
+
+    p = command("forces", "list the site profiles: each force's origin, and whether real records checked it")
+    p.add_argument("--corpus", metavar="DIR", help="folder of real records to count (default: ../shared/corpus "
+                                                   "beside the project, where it exists)")
+    p.set_defaults(func=_cmd_forces)
 
     p = command("serve", "browse and search the archive in Datasette (read-only)")
     p.add_argument("--db", metavar="PATH", help=DB_HELP)

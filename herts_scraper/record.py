@@ -39,6 +39,7 @@ class Article:
     body: str = ""
     generation: str | None = None
     cms_id: str | None = None
+    category: str | None = None  # the tag of the page's date block ("Wanted", "Safer Neighbourhood")
     images: list[dict] = field(default_factory=list)
     found_by: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)

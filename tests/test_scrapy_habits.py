@@ -202,3 +202,15 @@ def test_ctrl_c_is_an_interruption_that_the_next_run_resumes(tmp_path):
         assert archive.count() == 1500
         last = archive.runs()[-1]
     assert (last["new"], last["not_modified"]) == (1500 - done, 0)
+
+
+def test_a_full_sweep_after_a_stopped_incremental_run_removes_only_what_is_gone(tmp_path):
+    db = tmp_path / "herts.db"
+    with ReplicaServer(articles=200) as server:
+        assert resumable_crawl(server, db) == 0
+    with ReplicaServer(articles=260, removed=range(0, 5)) as server:  # 60 newer, 5 gone
+        assert resumable_crawl(server, db, "-s", "CLOSESPIDER_ITEMCOUNT=20") == 5
+        assert resumable_crawl(server, db, "-a", "mode=full") == 0  # passes over what the stopped run archived
+    with Archive(db) as archive:
+        removed = [r["url"] for r in archive.articles(include_removed=True) if r["removed_at"]]
+        assert archive.count() == 260 and len(removed) == 5

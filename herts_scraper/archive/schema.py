@@ -97,6 +97,7 @@ ARTICLES = Table("articles", pk="url", indexes=(Index(("published",)), Index(("l
     Column("images", json=True, extracted=True),
     Column("generation", extracted=True),
     Column("cms_id", extracted=True),
+    Column("category", extracted=True, since="add_category"),  # the date block's tag; not in the hash
     Column("content_hash"),  # versions has it too, as what tells one version from another
     Column("raw_html", bytes, exported=False, until="move_raw_html"),  # zlib; now in article_html
     Column("http_status", int),
@@ -362,7 +363,13 @@ def add_article_pages(db: sqlite_utils.Database) -> None:
     db.execute(ARTICLE_PAGES_SQL)
 
 
-MIGRATIONS = (initial, add_published_date, iso_last_modified, move_raw_html, link_runs, add_article_pages)
+def add_category(db: sqlite_utils.Database) -> None:
+    """articles.category: the tag some forces show in an article's date block (null before)."""
+    add_columns(db, "add_category")
+
+
+MIGRATIONS = (initial, add_published_date, iso_last_modified, move_raw_html, link_runs, add_article_pages,
+              add_category)
 
 
 def pending(db: sqlite_utils.Database) -> list:

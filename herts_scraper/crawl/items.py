@@ -39,6 +39,7 @@ class ArticleItem:
     images: list[dict] = field(default_factory=list)
     generation: str | None = None
     cms_id: str | None = None
+    category: str | None = None  # the date block's tag, where the force shows one
     fetched_url: str | None = None  # where it was fetched (a replica or mirror, a redirect's target)
     fetched_at: str | None = None  # ISO 8601 UTC
     http_status: int | None = None

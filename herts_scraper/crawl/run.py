@@ -260,8 +260,8 @@ class ArchiveRun:
                           and not spider.listing_failures and (counts.stored or done_before))
         if complete_sweep:
             # Everything the site lists was seen since the sweep began (this run's start, or that of
-            # the stopped runs it resumes): what was not is gone from the site.
-            sweep_start = spider.resume_from if spider.resume_from and spider.resume_full else self.started
+            # the stopped runs it resumes, whose articles it passed over): what was not is gone from the site.
+            sweep_start = spider.resume_from or self.started
             counts.removed += len(self.archive.sweep_removed(sweep_start))
             self.archive.set_meta("last_full_sweep", sweep_start)
         if reason == "finished" and counts.stored:

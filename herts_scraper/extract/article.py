@@ -189,9 +189,16 @@ def extract_article(
     if not title and not blocks:
         raise RejectedPage("no-article", "no title and no body found")
 
+    category, found_category = _category(doc, gens, date_el)
+    if found_category:
+        found["category"] = found_category
     article = Article(url=canonical, area=prof.area, title=title or None, description=description,
                       published=published, body=blocks_to_body(blocks),
-                      generation=gen.name if gen else None, cms_id=_cms_id(doc, gens))
+                      generation=gen.name if gen else None, cms_id=_cms_id(doc, gens), category=category)
+    # An updated (or breaking) story says so in its title or first line: a new version of the same URL.
+    update = prof.update_prefix(article.title) or prof.post_marker(article.body)
+    if update:
+        found["update"] = update.strip()
     article.images = [img for r in regions for img in collect_images(r, link_base, rewrite)]
     for field, how in (("title", found_title), ("description", found_desc), ("published", found_date),
                        ("body", found_body)):
@@ -359,6 +366,26 @@ def _published(doc, meta, gens, formats, headline):
                 if iso:
                     return iso, el, "visible-date", False
     return None, None, None, given
+
+
+_CATEGORY_MAX = 40  # chars: a tag ("Safer Neighbourhood"), not a sentence
+
+
+def _category(doc, gens, date_el) -> tuple[str | None, str | None]:
+    """The date block's tag(s) -> (text, how found): the profile's selector, else the
+    short text the date element's parent holds besides the date."""
+    for g in gens:
+        for sel in g.category:
+            tags = [t for el in sel(doc) if isinstance(el.tag, str) and (t := _spaced_text(el))]
+            if tags:
+                return ", ".join(dict.fromkeys(tags)), "profile"
+    parent = date_el.getparent() if date_el is not None else None
+    if parent is None or parent.tag in ("body", "html"):
+        return None, None
+    rest = _spaced_text(parent).replace(_spaced_text(date_el), " ", 1).strip()
+    if rest and len(rest) <= _CATEGORY_MAX and not any(c.isdigit() for c in rest) and len(rest.split()) <= 4:
+        return rest, "beside-date"
+    return None, None
 
 
 def _cms_id(doc, gens) -> str | None:

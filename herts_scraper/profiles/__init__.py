@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TypeGuard
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote_plus, urljoin, urlsplit
 
 import yaml
 from cssselect import HTMLTranslator, SelectorError
@@ -89,6 +89,7 @@ class Generation:
     furniture_css: tuple[str, ...]
     cms_id: tuple[etree.XPath, ...]
     updated_marker: str | None
+    category: tuple[etree.XPath, ...] = ()
     raw: dict = field(repr=False, compare=False, default_factory=dict)
 
     def is_article_path(self, path: str) -> bool:
@@ -111,6 +112,16 @@ class Profile:
     furniture_phrases: tuple[str, ...]
     robots_disallow: tuple[str, ...]
     title_prefix_updated: str | None
+    # What a force's site shows of itself (data only: see soh-platform.yaml for the keys).
+    listing_path: str = ""
+    search_ct: tuple[str, ...] = ()
+    update_prefixes: tuple[str, ...] = ()
+    post_markers: tuple[str, ...] = ()
+    on_soh: str = "seen"             # seen | inferred | uncertain
+    checked: bool = False            # facts checked against real records (corpus)
+    corpus: str | None = None        # the ../shared/corpus folder that backs the profile
+    sources: tuple[str, ...] = ()
+    quirks: tuple[str, ...] = ()
     path: Path | Traversable | None = None
     raw: dict = field(repr=False, compare=False, default_factory=dict)
 
@@ -158,12 +169,26 @@ class Profile:
         return url
 
     def strip_title_suffix(self, title: str) -> str:
+        """The headline: only the last " | <organisation>" goes (headlines contain " | " themselves)."""
         for suffix in self.title_suffixes:
             if title.endswith(suffix):
                 return title[: -len(suffix)].rstrip()
+        head, sep, tail = title.rpartition(" | ")
+        if sep and _ORGANISATION.search(tail):  # another name of a force ("Herts Police")
+            return head.rstrip()
         return title
 
+    def update_prefix(self, title: str | None) -> str | None:
+        """The prefix that marks an updated story ("UPDATE - "), if the title starts with one."""
+        return next((p for p in self.update_prefixes if title and title.startswith(p)), None)
 
+    def post_marker(self, body: str | None) -> str | None:
+        """The marker a body opens with ("Breaking News Post"), if any."""
+        first = (body or "").lstrip().split("\n", 1)[0].strip()
+        return next((m for m in self.post_markers if first == m), None)
+
+
+_ORGANISATION = re.compile(r"^[\w&'., -]{0,60}\b(?:Police|Constabulary|Police Service)$")
 _DOT_SEGMENT = re.compile(r"(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)", re.I)
 
 
@@ -215,17 +240,42 @@ def _load_raw(path: Path | Traversable, depth: int = 0) -> dict:
     return data
 
 
-def _generation(name: str, raw: dict, force_slug: str) -> Generation:
+def _texts(raw: dict, key: str, default=()) -> tuple[str, ...]:
+    """A list of text values (one text is a list of one); ProfileError otherwise."""
+    value = raw.get(key, list(default))
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ProfileError(f"{key} must be a list of texts")
+    return tuple(value)
+
+
+def _start_paths(paths, facts: dict) -> tuple[str, ...]:
+    """{force}, {listing} filled in; a path with {ct} once per search `ct` value."""
+    out: list[str] = []
+    for p in paths:
+        p = p.replace("{listing}", facts["listing"]).replace("{force}", facts["force"])
+        for ct in (facts["ct"] if "{ct}" in p else ("",)):
+            out.append(p.replace("{ct}", quote_plus(ct)))
+    return tuple(dict.fromkeys(out))
+
+
+def _pattern(p: str, facts: dict) -> re.Pattern:
+    sections = "|".join(re.escape(s) for s in facts["sections"])
+    return re.compile(p.replace("{force}", re.escape(facts["force"])).replace("{sections}", sections))
+
+
+def _generation(name: str, raw: dict, facts: dict) -> Generation:
     listing = _mapping(raw.get("listing"), f"generation {name!r}: listing")
     article = _mapping(raw.get("article"), f"generation {name!r}: article")
     try:
         return Generation(
             name=name,
-            start_paths=tuple(p.replace("{force}", force_slug) for p in raw.get("start_paths", ())),
-            article_paths=tuple(re.compile(p.replace("{force}", re.escape(force_slug)))
-                                for p in raw.get("article_paths", ())),
-            listing_paths=tuple(re.compile(p.replace("{force}", re.escape(force_slug)))
-                                for p in raw.get("listing_paths", ())),
+            start_paths=_start_paths(raw.get("start_paths", ()), facts),
+            article_paths=tuple(_pattern(p, facts) for p in raw.get("article_paths", ())),
+            listing_paths=tuple(_pattern(p, facts) for p in raw.get("listing_paths", ())),
             teaser_links=_compile_all(listing.get("teaser_links")),
             teaser_date=_compile_all(listing.get("teaser_date")),
             teaser_title=_compile_all(listing.get("teaser_title")),
@@ -239,6 +289,7 @@ def _generation(name: str, raw: dict, force_slug: str) -> Generation:
             furniture_css=tuple(article.get("furniture", ())),
             cms_id=_compile_all(article.get("cms_id")),
             updated_marker=article.get("updated_marker"),
+            category=_compile_all(article.get("category")),
             raw=raw,
         )
     except (re.error, SelectorError, TypeError, AttributeError) as exc:  # the last two: a value of the wrong kind
@@ -260,7 +311,10 @@ def load_profile(name_or_path: str) -> Profile:
         raise ProfileError(f"{path}: area {raw['area']!r} is not a plain name (no /, \\, leading dot or control "
                            "characters; exports name a folder after it)")
     try:
-        gens = {n: _generation(n, _mapping(g, f"generation {n!r}"), raw["force_slug"])
+        slug = raw["force_slug"]
+        facts = {"force": slug, "listing": _text(raw, "listing_path", "/news/{force}/news/").replace("{force}", slug),
+                 "ct": _texts(raw, "search_ct", ["News"]), "sections": _texts(raw, "article_sections", ["news"])}
+        gens = {n: _generation(n, _mapping(g, f"generation {n!r}"), facts)
                 for n, g in _mapping(raw.get("generations"), "generations").items()}
     except ProfileError as exc:
         raise ProfileError(f"{path}: {exc}") from None
@@ -272,8 +326,30 @@ def load_profile(name_or_path: str) -> Profile:
         raise ProfileError(f"{path}: {' '.join(str(exc).split())}") from None
 
 
+def _text(raw: dict, key: str, default: str | None = None) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise ProfileError(f"{key} must be text, not {type(value).__name__}")
+    return value
+
+
+_ON_SOH = ("seen", "inferred", "uncertain")
+
+
 def _profile(path: Path | Traversable, raw: dict, gens: dict[str, Generation]) -> Profile:
     origin = raw["origin"].rstrip("/")
+    try:
+        on_soh, checked, corpus = _text(raw, "on_soh", "seen"), raw.get("checked", False), raw.get("corpus")
+        if on_soh not in _ON_SOH:
+            raise ProfileError(f"on_soh must be one of {', '.join(_ON_SOH)}, not {on_soh!r}")
+        if not isinstance(checked, bool):
+            raise ProfileError("checked must be true or false")
+        if corpus is not None and not is_plain_name(corpus):
+            raise ProfileError(f"corpus names a folder of ../shared/corpus, not {corpus!r}")
+        facts = {k: _texts(raw, k) for k in ("search_ct", "update_prefixes", "post_markers", "sources", "quirks")}
+        listing_path = _text(raw, "listing_path", "/news/{force}/news/").replace("{force}", raw["force_slug"])
+    except ProfileError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
     hosts = tuple(h.lower() for h in raw.get("hosts") or (urlsplit(origin).netloc,))
     return Profile(
         name=raw["name"],
@@ -287,7 +363,25 @@ def _profile(path: Path | Traversable, raw: dict, gens: dict[str, Generation]) -
         furniture_phrases=tuple(raw.get("furniture_phrases") or ()),
         robots_disallow=tuple(raw.get("robots_disallow") or ()),
         title_prefix_updated=raw.get("title_prefix_updated"),
+        listing_path=listing_path,
+        search_ct=facts["search_ct"],
+        update_prefixes=facts["update_prefixes"],
+        post_markers=facts["post_markers"],
+        on_soh=on_soh,
+        checked=checked,
+        corpus=corpus,
+        sources=facts["sources"],
+        quirks=facts["quirks"],
         path=path,
         raw=raw,
     )
 
+
+
+PLATFORM_FILES = frozenset({"soh-platform"})  # shared by forces, not a force
+
+
+def bundled_profiles() -> list[str]:
+    """The names of the bundled force profiles, sorted."""
+    return sorted(x.name[: -len(".yaml")] for x in BUNDLED.iterdir()
+                  if x.name.endswith(".yaml") and x.name[: -len(".yaml")] not in PLATFORM_FILES)

@@ -82,7 +82,8 @@ class PageContent:
     cms_id: str | None = None
     og_image: str | None = None  # site path or absolute URL; None: the brand default
     char_refs: bool = False      # og:description non-ASCII as numeric references
-    tag: str | None = None       # SOH meta tag shown before the date ("Wanted", "Appeal")
+    tag: str | None = None       # SOH meta tag(s) shown before the date ("Wanted"; "News, Safer Neighbourhood")
+    og_url: str | None = None    # og:url as the page claims it (some forces name an internal host)
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ def _og(prop: str, value: str, refs: bool = False) -> str:
 
 def _meta_time(published, tag: str | None = None) -> str:
     p = _local(published)
-    tag_html = f'<span class="c-meta-tag">{esc(tag)}</span> ' if tag else ""
+    tag_html = "".join(f'<span class="c-meta-tag">{esc(t)}</span> ' for t in (tag.split(", ") if tag else ()))
     if p is None:
         return f'<div class="c-meta-tag-time">{tag_html}</div>' if tag else ""
     time_text = f"{p:%H:%M}" if isinstance(p, dt.datetime) else ""
@@ -334,7 +335,7 @@ def _soh_article(c: PageContent, profile: Profile, timestamp, related, furniture
     if c.description is not None:
         head.insert(0, f'<meta name="description" content="{esc(c.description)}">')
         head.append(_og("og:description", c.description, c.char_refs))
-    head += [_og("og:url", url), _og("og:type", "website"), _og("og:locale", "en_GB"), _og("og:image", image),
+    head += [_og("og:url", c.og_url or url), _og("og:type", "website"), _og("og:locale", "en_GB"), _og("og:image", image),
              '<meta name="twitter:card" content="summary_large_image">']
     main = f"""<div class="c-page-header">
 <div class="l-container">
@@ -429,20 +430,28 @@ def page_from_record(meta: dict, body_markdown: str, generation, profile, *, tim
                      furniture_lines=None) -> str:
     """An article page made from a normalised record (meta as record.parse_record gives it).
 
-    An SOH record whose body opens with "HH:MM DD/MM/YYYY" (the Merseyside
-    corpus form) has that line back in the page's date element.
+    Records in the SOH form (corpus/README.md: the whole og set, the title with its
+    suffix, entities left undecoded, `publish.date` as "HH:MM DD/MM/YYYY" or the
+    body opening with the date block) become the page the force served: entities
+    as the page's markup held them, the date block's tags and time back above the
+    body, og:url as the page named it (another host, for some forces).
     """
     profile = _profile(profile)
     gen = _gen_name(generation)
     url = meta.get("url") or profile.origin + "/"
     parts = urlsplit(url)
     path = parts.path + ("?" + parts.query if parts.query else "")
-    title = profile.strip_title_suffix(str(meta.get("title") or ""))
     og = meta.get("og") or {}
+    soh_form = is_soh_form(meta)
+    title = profile.strip_title_suffix(str(meta.get("title") or ""))
+    description = og.get("description")
+    if soh_form:
+        title = html.unescape(title)
+        description = html.unescape(description) if description is not None else None
     published = None
     date_text = (meta.get("publish") or {}).get("date")
     if date_text:
-        published = dt.datetime.strptime(str(date_text), "%d %b %Y").date()
+        published = _record_date(str(date_text))
     tag = None
     if gen == "soh":
         tag, published, body_markdown = _soh_meta_lines(body_markdown, published)
@@ -450,32 +459,59 @@ def page_from_record(meta: dict, body_markdown: str, generation, profile, *, tim
     content = PageContent(
         path=path,
         title=title,
-        description=og.get("description"),
+        description=description,
         published=published,
         body_html=blocks_to_html(blocks, profile.origin),
         cms_id=str(100000 + int(hashlib.sha1(url.encode("utf-8")).hexdigest()[:5], 16)),
-        og_image=og.get("image"),
+        og_image=html.unescape(og["image"]) if soh_form and og.get("image") else og.get("image"),
+        char_refs=soh_form and description is not None and "&#" in str(og.get("description")),
         tag=tag,
+        og_url=og.get("url") if soh_form and og.get("url") and og.get("url") != url else None,
     )
     return render_article_page(content, gen, profile, timestamp=timestamp, furniture_lines=furniture_lines)
 
 
+def is_soh_form(meta: dict) -> bool:
+    """A record as the SOH-era public archive wrote it: the whole og set (corpus/README.md)."""
+    og = meta.get("og") or {}
+    return "title" in og or "url" in og
+
+
 _DATE_LINE = re.compile(r"(\d\d):(\d\d) (\d\d)/(\d\d)/(\d{4})")
+_TAG_LINE = re.compile(r"[A-Z][\w&'.-]*(?: [\w&'.-]+){0,3}")
+
+
+def _record_date(text: str) -> dt.datetime | dt.date | None:
+    """publish.date: "D Mon YYYY" (the reference form) or "HH:MM DD/MM/YYYY" (the SOH form)."""
+    m = _DATE_LINE.fullmatch(text.strip())
+    if m:
+        hh, mm, d, mo, y = map(int, m.groups())
+        return dt.datetime(y, mo, d, hh, mm, tzinfo=LONDON)
+    return dt.datetime.strptime(text, "%d %b %Y").date()
+
+
+def split_meta_lines(body: str) -> tuple[list[str], dt.datetime | None, str]:
+    """SOH-form bodies open with the page's date block: tag lines ("News",
+    "Safer Neighbourhood"), then "HH:MM DD/MM/YYYY". -> (tags, when, the rest)."""
+    paras = body.split("\n\n", 2)
+    tags: list[str] = []
+    if len(paras) > 1 and _DATE_LINE.fullmatch(paras[1].strip()):
+        lines = [ln.strip() for ln in paras[0].split("\n")]
+        if lines and all(_TAG_LINE.fullmatch(ln) for ln in lines):
+            tags, paras = lines, paras[1:]
+    m = _DATE_LINE.fullmatch(paras[0].strip()) if paras else None
+    if not m:
+        return [], None, body
+    hh, mm, d, mo, y = map(int, m.groups())
+    return tags, dt.datetime(y, mo, d, hh, mm, tzinfo=LONDON), "\n\n".join(paras[1:])
 
 
 def _soh_meta_lines(body: str, published):
-    """SOH-form records (the Merseyside corpus) open with the page's meta
-    line "HH:MM DD/MM/YYYY", sometimes after a one-word tag ("Wanted"): both
-    go back into the meta block above the body. -> (tag, published, body)."""
-    paras = body.split("\n\n", 2)
-    tag = None
-    if len(paras) > 1 and _DATE_LINE.fullmatch(paras[1].strip()) and re.fullmatch(r"[A-Z][A-Za-z]+", paras[0].strip()):
-        tag, paras = paras[0].strip(), paras[1:]
-    m = _DATE_LINE.fullmatch(paras[0].strip()) if paras else None
-    if not m:
+    """The date block of an SOH-form body goes back above the body. -> (tag, published, body)."""
+    tags, when, rest = split_meta_lines(body)
+    if when is None:
         return None, published, body
-    hh, mm, d, mo, y = map(int, m.groups())
-    return tag, dt.datetime(y, mo, d, hh, mm, tzinfo=LONDON), "\n\n".join(paras[1:])
+    return ", ".join(tags) or None, when, rest
 
 
 # -- listings -------------------------------------------------------------------------
