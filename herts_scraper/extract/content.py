@@ -274,3 +274,33 @@ def _is_back_link(el, page_path: str) -> bool:
     target = href.split("://", 1)[-1].partition("/")[2] if "://" in href else href.lstrip("/")
     here = page_path.strip("/")
     return bool(target.strip("/")) and here.startswith(target.strip("/") + "/")
+
+
+_HEADED_LEVELS = 3  # the region, its parent, its grandparent
+_HEADED_SIBLINGS = 3  # text-holding siblings between the headline and the region (a date line, a standfirst)
+
+
+def headed_by(region, headline) -> bool:
+    """True when the headline is inside region or closely precedes it (a sibling of the region or of one of
+    its near ancestors, only a few text blocks before): the page frames the region as the headline's
+    article, whatever its markup."""
+    if headline is None:
+        return False
+    if is_inside(headline, region):
+        return True
+    el = region
+    for _ in range(_HEADED_LEVELS):
+        seen = 0
+        for sib in el.itersiblings(preceding=True):
+            if not isinstance(sib.tag, str):
+                continue
+            if sib is headline or is_inside(headline, sib):
+                return True
+            if text_of(sib):
+                seen += 1
+                if seen >= _HEADED_SIBLINGS:
+                    break
+        el = el.getparent()
+        if el is None or el.tag in ("body", "html"):
+            return False
+    return False

@@ -90,3 +90,34 @@ def agrees(ours: list[str], theirs: list[str]) -> bool:
     size, their_size = sum(mine.values()), sum(found.values())
     return 0 < their_size <= SHORT_WORDS and sum((mine & found).values()) >= CONTAINS * their_size \
         and size <= LARGER_AT_MOST * their_size
+
+
+
+def ours_stands(ours: list[str], theirs: list[str], *, framed: bool = False, own: list[str] = ()) -> bool:
+    """Our region stands against trafilatura's main content when
+
+    - the two agree (agrees);
+    - trafilatura gave one block holding the headline or the date line: its last resort, the page's whole
+      text, not its main content;
+    - the page frames our region as its article (framed: a page of the profile's own site whose headline is
+      inside or just before the region) and trafilatura's words are (nearly) all inside it: trafilatura
+      drops short blocks our region rightly keeps (a list of headings).
+    """
+    if not ours:
+        return False
+    if agrees(ours, theirs) or _whole_page(theirs, own):
+        return True
+    if not framed:
+        return False
+    mine, found = body_words(ours), body_words(theirs)
+    return sum((mine & found).values()) >= FRAMED_CONTAINS * sum(found.values())
+
+
+FRAMED_CONTAINS = 0.95
+
+
+def _whole_page(theirs: list[str], own: list[str]) -> bool:
+    if len(theirs) != 1:
+        return False
+    words = " ".join(_WORD.findall(_ADDRESS.sub("", theirs[0]).lower()))
+    return any(t and t in words for t in (" ".join(_WORD.findall(o.lower())) for o in own))
