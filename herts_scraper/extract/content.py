@@ -54,12 +54,13 @@ def is_inside(el, ancestor) -> bool:
 
 
 def in_running_text(el, region) -> bool:
-    """True when el sits inside a paragraph-like block (below region)."""
+    """True when el sits inside a paragraph-like block (below region) that holds more text than el: a
+    <p> holding nothing but a date is a date line, whatever its markup."""
     for anc in el.iterancestors():
         if anc is region:
             return False
         if anc.tag in _TEXT_BLOCKS:
-            return True
+            return text_of(anc) != text_of(el)
     return False
 
 
