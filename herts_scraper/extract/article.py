@@ -421,14 +421,17 @@ def _body(doc, gens, furniture, phrases, own_elements, link_base, rewrite, on_si
     page_path = urlsplit(link_base).path
     found = fallback.main_content(doc, link_base)
     theirs: list[str] = []
+    their_links = 0.0
     if found is not None:
+        their_links = fallback.linked_share(found)
         content.remove_furniture(found, (), phrases)
         content.remove_navigation(found, page_path)
         theirs = fallback.drop_own_blocks(element_blocks(found, link_base, rewrite), own_elements)
     ours, regions, how, framed = _general_body(doc, furniture, phrases, own_elements, link_base, rewrite,
                                                page_path)
     if theirs and not fallback.ours_stands(ours, theirs, framed=framed and on_site,
-                                                     own=[content.text_of(e) for e in own_elements if e is not None]):
+                                                     own=[content.text_of(e) for e in own_elements if e is not None],
+                                                     their_links=their_links):
         return theirs, [], fallback.FOUND_BY
     return ours, regions, how
 

@@ -37,8 +37,14 @@ def main_content(doc, url: str):
     html = convert_to_html(main)
     body = next(html.iter("body"), html)
     # Only links (a menu, what is left of an empty page): no main content.
-    linked = sum(len("".join(a.itertext()).strip()) for a in body.iter("a"))
-    return body if len("".join(body.itertext()).strip()) > linked else None
+    return body if linked_share(body) < 1 else None
+
+
+def linked_share(el) -> float:
+    """How much of el's text is link text (0..1)."""
+    text = len("".join(el.itertext()).strip())
+    linked = sum(len("".join(a.itertext()).strip()) for a in el.iter("a"))
+    return min(1.0, linked / text) if text else 1.0
 
 
 def drop_own_blocks(blocks: list[str], own_elements) -> list[str]:
@@ -93,7 +99,8 @@ def agrees(ours: list[str], theirs: list[str]) -> bool:
 
 
 
-def ours_stands(ours: list[str], theirs: list[str], *, framed: bool = False, own: Sequence[str] = ()) -> bool:
+def ours_stands(ours: list[str], theirs: list[str], *, framed: bool = False, own: Sequence[str] = (),
+                their_links: float = 0.0) -> bool:
     """Our region stands against trafilatura's main content when
 
     - the two agree (agrees);
@@ -101,7 +108,8 @@ def ours_stands(ours: list[str], theirs: list[str], *, framed: bool = False, own
       text, not its main content;
     - the page frames our region as its article (framed: a page of the profile's own site whose headline is
       inside or just before the region) and trafilatura's words are (nearly) all inside it: trafilatura
-      drops short blocks our region rightly keeps (a list of headings).
+      drops short blocks our region rightly keeps (a list of headings), or mostly links (their_links: the
+      share of link text in trafilatura's content; it took a list of other stories for a short article).
     """
     if not ours:
         return False
@@ -109,11 +117,14 @@ def ours_stands(ours: list[str], theirs: list[str], *, framed: bool = False, own
         return True
     if not framed:
         return False
+    if their_links >= LINKED_AT_LEAST:
+        return True
     mine, found = body_words(ours), body_words(theirs)
     return sum((mine & found).values()) >= FRAMED_CONTAINS * sum(found.values())
 
 
 FRAMED_CONTAINS = 0.95
+LINKED_AT_LEAST = 0.5
 
 
 def _whole_page(theirs: list[str], own: Sequence[str]) -> bool:
