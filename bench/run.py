@@ -248,7 +248,7 @@ class Bench:
                 article = extract_article(html, url, profile)
             except RejectedPage:
                 return ""
-            if article.found_by.get("body") != "profile":
+            if article.found_by.get("body") not in (None, "profile"):  # None: a record without a body
                 fallback_pages.add(url)
             return article.body
 
