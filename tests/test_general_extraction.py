@@ -127,7 +127,8 @@ def test_bare_corpus_pages_extract_as_the_full_ones(name):
             if ((stripped.title, stripped.published, stripped.description, stripped.url, words(stripped.body))
                     != (full.title, full.published, full.description, full.url, words(full.body))):
                 failures.append((gen, f.name))
-    assert len(failures) <= len(files) * len(gens) * 0.01, failures[:5]
+    # at most 1% of a force's pages, or one page (samples of 20-150 pages)
+    assert len(failures) <= max(1, len(files) * len(gens) * 0.01), failures[:5]
 
 
 # -- the fallback ------------------------------------------------------------------

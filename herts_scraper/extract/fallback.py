@@ -119,7 +119,8 @@ def ours_stands(ours: list[str], theirs: list[str], *, framed: bool = False, own
         return False
     if their_links >= LINKED_AT_LEAST:
         return True
-    mine, found = body_words(ours), body_words(theirs)
+    # The headline and the date line are fields of their own, wherever trafilatura left them.
+    mine, found = body_words(ours), body_words(theirs) - body_words(list(own))
     return sum((mine & found).values()) >= FRAMED_CONTAINS * sum(found.values())
 
 
