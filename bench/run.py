@@ -4,7 +4,7 @@
     .venv/bin/python bench/run.py --quick      # smaller scales, about a minute (smoke test)
     .venv/bin/python bench/run.py --only crawl,extract
 
-Sections: replica, crawl, extract, memory, nightly, reparse, listing, forces (see bench/README.md).
+Sections: replica, crawl, extract, general, memory, nightly, reparse, listing, forces (see bench/README.md).
 Prints a table (figure, value, target, pass/fail) and writes bench/results.json;
 with --only, the figures measured update those already in results.json.
 Every ratio is measured side by side in the same run.
@@ -42,7 +42,7 @@ from benchlib import (
     word_f1,
 )
 
-SECTIONS = ("replica", "crawl", "extract", "memory", "nightly", "reparse", "listing", "forces")
+SECTIONS = ("replica", "crawl", "extract", "general", "memory", "nightly", "reparse", "listing", "forces")
 FORCES = 10  # the forces section: one crawl of this many forces' replicas
 RESULTS = BENCH / "results.json"
 
@@ -243,11 +243,16 @@ class Bench:
             corpus_note = f"{corpus} absent: corpus pages skipped"
             log(f"  {corpus_note}")
 
+        fallback_pages: set[str] = set()  # pages a profile knows whose body came by general means: none
+
         def ours(html, url, profile):
             try:
-                return extract_article(html, url, profile).body
+                article = extract_article(html, url, profile)
             except RejectedPage:
                 return ""
+            if article.found_by.get("body") not in (None, "profile"):  # None: a record without a body
+                fallback_pages.add(url)
+            return article.body
 
         def theirs(html, url, profile, **extra):
             return trafilatura.extract(html.decode("utf-8"), url=url, **{**TRAFILATURA_OPTIONS, **extra}) or ""
@@ -292,6 +297,7 @@ class Bench:
         self.results["extract_body_f1"] = round(sum(f1_ours) / len(f1_ours), 4)
         self.results["trafilatura_body_f1"] = round(sum(f1_theirs) / len(f1_theirs), 4)
         self.results["extract_pages"] = len(pages)
+        self.results["extract_pages_not_by_profile"] = len(fallback_pages)
         self.details["extract"] = {
             "pages": len(pages), "repeats_per_page": repeats, "trafilatura_options": TRAFILATURA_OPTIONS,
             "corpus": corpus_note or str(corpus),
@@ -308,6 +314,17 @@ class Bench:
         for k, g in self.details["extract"]["groups"].items():
             log(f"  {k:34s} {g['pages']:5d} pages  ours {g['ours_ms']:.2f} ms F1 {g['ours_f1']:.4f}  "
                 f"trafilatura {g['trafilatura_ms']:.2f} ms F1 {g['trafilatura_f1']:.4f}")
+
+    def section_general(self) -> None:
+        """Pages of other sites: the article-extraction benchmark (bench/general.py), when it is here."""
+        from general import benchmark_folder, measure
+
+        figures = measure(benchmark_folder())
+        if figures is None:
+            log(f"  no article-extraction benchmark at {benchmark_folder()} (HERTS_EXTRACTION_BENCHMARK): skipped")
+            return
+        self.details["general"] = {"found_by": figures.pop("general_found_by"), "folder": str(benchmark_folder())}
+        self.results.update(figures)
 
     def section_memory(self) -> None:
         small, big = self.scale["memory"]
@@ -547,6 +564,15 @@ def targets(r: dict) -> list[tuple[str, str, str, bool | None]]:
          ok(lambda: get("extract_speed_ratio_vs_trafilatura") >= 3)),
         ("extract_body_f1", "", "> trafilatura's", ok(lambda: get("extract_body_f1") > get("trafilatura_body_f1"))),
         ("trafilatura_body_f1", "", "", None),
+        ("extract_pages_not_by_profile", "", "= 0 (profile pages never take the fallback)",
+         ok(lambda: get("extract_pages_not_by_profile") == 0)),
+        ("general_body_f1", "", ">= 0.95 and >= trafilatura's (181 pages of other sites)",
+         ok(lambda: get("general_body_f1") >= max(0.95, get("general_trafilatura_body_f1")))),
+        ("general_trafilatura_body_f1", "", "(trafilatura's defaults)", None),
+        ("general_shingle_f1", "", "(the benchmark's own score)", None),
+        ("general_trafilatura_shingle_f1", "", "", None),
+        ("general_ms_per_page", "ms", "", None),
+        ("general_trafilatura_ms_per_page", "ms", "", None),
         ("peak_rss_mb_2k", "MB", "", None),
         ("peak_rss_mb_20k", "MB", "<= 300 and <= 1.2 x 2k",
          ok(lambda: get("peak_rss_mb_20k") <= 300 and get("peak_rss_mb_20k") <= 1.2 * get("peak_rss_mb_2k"))),

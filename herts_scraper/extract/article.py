@@ -14,7 +14,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
-from herts_scraper.extract import content
+from herts_scraper.extract import content, fallback
 from herts_scraper.extract.dates import ANY_DATE_RE, parse_display_date, parse_iso_date
 from herts_scraper.extract.decode import decode_document, wide_codec
 from herts_scraper.extract.markdown import blocks_to_body, collect_images, element_blocks
@@ -184,7 +184,10 @@ def extract_article(
 
     furniture = tuple({id(s): s for g in gens for s in g.furniture}.values())
     phrases = prof.furniture_phrases
-    blocks, regions, found_body = _body(doc, gens, furniture, phrases, (headline, date_el), link_base, rewrite)
+    # An article URL of the profile's own site: its markup is known, even where the selectors miss it.
+    on_site = gen is not None and (urlsplit(canonical).hostname or "") in prof.hosts
+    blocks, regions, found_body = _body(doc, gens, furniture, phrases, (headline, date_el), link_base, rewrite,
+                                        on_site)
 
     if not title and not blocks:
         raise RejectedPage("no-article", "no title and no body found")
@@ -401,25 +404,63 @@ def _cms_id(doc, gens) -> str | None:
     return None
 
 
-def _body(doc, gens, furniture, phrases, own_elements, link_base, rewrite):
-    """-> (Markdown blocks, the region elements, how the region was found)."""
-    finders = [("profile", lambda: content.first_match([s for g in gens for s in g.body], doc)),
-               ("article-element", lambda: _as_list(content.article_element(doc))),
+def _body(doc, gens, furniture, phrases, own_elements, link_base, rewrite, on_site=False):
+    """-> (Markdown blocks, the region elements, how the region was found).
+
+    The profile's selectors first. Where they find nothing, two general means
+    side by side: our own region search (<article>, <main>, text density) and
+    trafilatura's main-content search (the more faithful on pages of any
+    site); ours stands when the two agree, since it keeps the page's own
+    markup, or when the page frames it as the article (fallback.ours_stands).
+    """
+    regions = content.first_match([s for g in gens for s in g.body], doc)
+    if regions:
+        blocks = _convert(regions, furniture, phrases, own_elements, link_base, rewrite)
+        if blocks:
+            return blocks, regions, "profile"
+    page_path = urlsplit(link_base).path
+    found = fallback.main_content(doc, link_base)
+    theirs: list[str] = []
+    their_links = 0.0
+    if found is not None:
+        their_links = fallback.linked_share(found)
+        content.remove_furniture(found, (), phrases)
+        content.remove_navigation(found, page_path)
+        theirs = fallback.drop_own_blocks(element_blocks(found, link_base, rewrite), own_elements)
+    ours, regions, how, framed = _general_body(doc, furniture, phrases, own_elements, link_base, rewrite,
+                                               page_path)
+    if theirs and not fallback.ours_stands(ours, theirs, framed=framed and on_site,
+                                                     own=[content.text_of(e) for e in own_elements if e is not None],
+                                                     their_links=their_links):
+        return theirs, [], fallback.FOUND_BY
+    return ours, regions, how
+
+
+def _general_body(doc, furniture, phrases, own_elements, link_base, rewrite, page_path):
+    """-> (blocks, regions, how found, whether the page frames the region as its article: the headline is
+    inside it or just before it)."""
+    finders = [("article-element", lambda: _as_list(content.article_element(doc))),
                ("main-element", lambda: _as_list(content.main_element(doc)))]
+    headline = own_elements[0]
     for how, finder in finders:
         regions = finder()
         if regions:
+            framed = content.headed_by(regions[0], headline)
+            for r in regions:
+                content.remove_navigation(r, page_path)
             blocks = _convert(regions, furniture, phrases, own_elements, link_base, rewrite)
             if blocks:
-                return blocks, regions, how
+                return blocks, regions, how, framed
     body = next(iter(_BODY(doc)), doc)
     content.remove_furniture(body, furniture, phrases)
     region = content.density_region(body)
     if region is not None:
+        framed = content.headed_by(region, headline)
+        content.remove_navigation(region, page_path)
         blocks = _convert([region], (), (), own_elements, link_base, rewrite)
         if blocks:
-            return blocks, [region], "density"
-    return [], [], None
+            return blocks, [region], "density", framed
+    return [], [], None, False
 
 
 def _as_list(el) -> list:

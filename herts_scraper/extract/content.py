@@ -54,12 +54,13 @@ def is_inside(el, ancestor) -> bool:
 
 
 def in_running_text(el, region) -> bool:
-    """True when el sits inside a paragraph-like block (below region)."""
+    """True when el sits inside a paragraph-like block (below region) that holds more text than el: a
+    <p> holding nothing but a date is a date line, whatever its markup."""
     for anc in el.iterancestors():
         if anc is region:
             return False
         if anc.tag in _TEXT_BLOCKS:
-            return True
+            return text_of(anc) != text_of(el)
     return False
 
 
@@ -202,3 +203,105 @@ def remove_furniture(region, selectors=(), phrases: tuple[str, ...] = ()) -> int
             drop(el)
             removed += 1
     return removed
+
+
+# -- navigation by general means -------------------------------------------------
+# Share rows ("Share this article: Facebook | Twitter | Email") are navigation on any
+# site: a short block made only of these words, naming "share" or two networks.
+_SHARE_WORDS = frozenset(
+    "share this page article story post news appeal on via with us follow facebook twitter x email e mail whatsapp"
+    " linkedin print copy link reddit pinterest messenger telegram nextdoor bluesky threads instagram youtube"
+    " tiktok sms the".split()
+)
+_NETWORKS = frozenset("facebook twitter x email whatsapp linkedin reddit pinterest messenger telegram nextdoor"
+                      " bluesky threads instagram youtube tiktok print".split())
+_NAV_BLOCKS = ("p", "div", "section", "aside", "ul", "ol", "li", "nav", "footer", "span", "h2", "h3", "h4", "dl")
+_WORD = re.compile(r"[^\W_]+")
+_BACK_LINK = re.compile(r"^(?:back|return|go back)\s+to\b|^(?:more|all|latest|other)\s+news\b|^(?:view|see)\s+all\b",
+                        re.I)
+_BACK_LINK_MAX_WORDS = 8
+
+
+def _is_share_row(text: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words or len(words) > 16 or not set(words) <= _SHARE_WORDS:
+        return False
+    return "share" in words or len(_NETWORKS.intersection(words)) >= 2
+
+
+def remove_navigation(region, page_path: str = "") -> int:
+    """Strip share rows anywhere in region and links back to a listing at its end. Returns how many went.
+
+    A trailing block that is one short link is a way back when its text says so
+    ("Back to news and appeals") or it leads to a folder above the page itself.
+    """
+    removed = 0
+    gone: set[int] = set()
+    for el in region.iter(*_NAV_BLOCKS):
+        if el is region or any(id(a) in gone for a in el.iterancestors()):
+            continue
+        if _is_share_row(" ".join(el.itertext())):  # spaced: <li>Facebook</li><li>X</li> are two words
+            gone.add(id(el))
+            drop(el)
+            removed += 1
+    while True:
+        last = _last_block(region)
+        if last is None or not _is_back_link(last, page_path):
+            return removed
+        drop(last)
+        removed += 1
+
+
+def _last_block(region):
+    """The innermost last element holding the region's final text (None if it is the region)."""
+    el = region
+    while True:
+        kids = [c for c in el if isinstance(c.tag, str) and text_of(c)]
+        if not kids or (kids[-1].tail or "").strip():
+            return el if el is not region else None
+        el = kids[-1]
+        if el.tag == "a" or el.tag in _TEXT_BLOCKS:
+            return el
+
+
+def _is_back_link(el, page_path: str) -> bool:
+    links = [el] if el.tag == "a" else list(el.iter("a"))
+    text = text_of(el)
+    if len(links) != 1 or text_of(links[0]) != text or len(text.split()) > _BACK_LINK_MAX_WORDS:
+        return False
+    if _BACK_LINK.match(text):
+        return True
+    href = (links[0].get("href") or "").split("#")[0].split("?")[0]
+    target = href.split("://", 1)[-1].partition("/")[2] if "://" in href else href.lstrip("/")
+    here = page_path.strip("/")
+    return bool(target.strip("/")) and here.startswith(target.strip("/") + "/")
+
+
+_HEADED_LEVELS = 3  # the region, its parent, its grandparent
+_HEADED_SIBLINGS = 3  # text-holding siblings between the headline and the region (a date line, a standfirst)
+
+
+def headed_by(region, headline) -> bool:
+    """True when the headline is inside region or closely precedes it (a sibling of the region or of one of
+    its near ancestors, only a few text blocks before): the page frames the region as the headline's
+    article, whatever its markup."""
+    if headline is None:
+        return False
+    if is_inside(headline, region):
+        return True
+    el = region
+    for _ in range(_HEADED_LEVELS):
+        seen = 0
+        for sib in el.itersiblings(preceding=True):
+            if not isinstance(sib.tag, str):
+                continue
+            if sib is headline or is_inside(headline, sib):
+                return True
+            if text_of(sib):
+                seen += 1
+                if seen >= _HEADED_SIBLINGS:
+                    break
+        el = el.getparent()
+        if el is None or el.tag in ("body", "html"):
+            return False
+    return False
