@@ -12,6 +12,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,serve]'
+	# The `distributed` extra (scrapy-redis, redis>=4.2) cannot share a venv with pywb, which pins redis==2.10.6:
+	# beside it, for the frontier's processes in tests/test_frontier.py (PYTHONPATH=$(VENV)/frontier).
+	$(PY) -m pip install --quiet --no-deps --upgrade --target $(VENV)/frontier 'scrapy-redis>=0.9' 'redis>=4.2'
 	touch $@
 
 setup: $(VENV)/.installed

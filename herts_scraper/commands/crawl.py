@@ -48,8 +48,8 @@ class Command(ScrapyCrawl):
 
     def run(self, args, opts):
         assert self.settings is not None
+        self._crawlers: list[Crawler] = []
         if self.settings.get("FRONTIER"):  # a worker: the archive is the store process's, on its machine
-            self._crawlers = []
             super().run(args, opts)
             stats = self._crawlers[0].stats if self._crawlers else None
             self.exitcode = self.exitcode or exit_code(stats.get_value(RUN_STATUS_STAT) if stats else None)
@@ -65,7 +65,6 @@ class Command(ScrapyCrawl):
             print(f"herts-scraper: {exc}", file=sys.stderr)
             self.exitcode = EXIT_CODES["failed"]
             return
-        self._crawlers: list[Crawler] = []
         try:
             super().run(args, opts)
         finally:

@@ -5,7 +5,7 @@ Keys (one run at a time per Redis database; the store clears them when it starts
 | key | what |
 | --- | --- |
 | `herts:requests` | scrapy-redis's request queue (a list: LPUSH, then LMOVE into a processing list) |
-| `herts:processing:<worker>` | requests a worker has taken and not finished: the store puts them back in the queue when the worker stops answering |
+| `herts:processing:<worker>` | requests a worker took and has not finished (back to the queue if it dies) |
 | `herts:dupefilter` | scrapy-redis's request fingerprints |
 | `herts:state` | the ArchiveState the store loaded (pickled): known articles, modes, resume |
 | `herts:run` | hash: `status` (ready, done), `arguments` (the spider arguments of the run, JSON), `seeded` |
@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import urlsplit
 
 from herts_scraper.crawl.config import UsageError
-
-if TYPE_CHECKING:
-    import redis
 
 PREFIX = "herts:"
 QUEUE = PREFIX + "requests"
@@ -62,8 +59,9 @@ def check_frontier_url(url: str) -> str:
     return url
 
 
-def connect(url: str) -> redis.Redis:
-    """A client of the frontier (bytes in, bytes out); raises redis.ConnectionError when it does not answer."""
+def connect(url: str) -> Any:
+    """A client of the frontier (bytes in, bytes out); raises redis.ConnectionError when it does not answer.
+    (Typed Any: redis-py's return types, bytes | str | Awaitable for every call, do not fit a bytes client.)"""
     import redis
 
     client = redis.Redis.from_url(check_frontier_url(url), socket_connect_timeout=10, socket_timeout=60)

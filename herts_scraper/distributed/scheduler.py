@@ -10,6 +10,9 @@ module adds; the queue, its serialisation and the de-duplication are scrapy-redi
 
 from __future__ import annotations
 
+from typing import Any
+
+from scrapy.utils.misc import load_object
 from scrapy_redis.queue import FifoQueue
 from scrapy_redis.scheduler import Scheduler
 
@@ -35,18 +38,38 @@ class AcknowledgedQueue(FifoQueue):
 
 
 class FrontierScheduler(Scheduler):
-    """SCHEDULER for a worker (distributed/worker.py sets it with the FRONTIER setting)."""
+    """SCHEDULER for a worker (distributed/worker.py sets it with the FRONTIER setting). open,
+    enqueue_request and next_request are scrapy-redis's, less what Scrapy 2.19 deprecates
+    (Spider.log, the `spider` argument of the stats), which would warn on every request."""
+
+    df: Any  # scrapy-redis's RFPDupeFilter (scrapy-redis has no type hints)
 
     def open(self, spider):
-        super().open(spider)
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(server=self.server, spider=spider,
+                                                 key=self.queue_key % {"spider": spider.name},
+                                                 serializer=self.serializer)
         self.queue.worker = spider.settings.get("FRONTIER_WORKER_ID")
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
 
     def enqueue_request(self, request):
         # A retry or a redirect carries the entry of the request it replaces: queued (or filtered
         # as a duplicate) first, then that entry is done.
         replaced = request.meta.pop(ENTRY_META, None)
         try:
-            return super().enqueue_request(request)
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.stats.inc_value("scheduler/enqueued/redis")
+            self.queue.push(request)
+            return True
         finally:
             if replaced is not None:
                 self.queue.done(replaced)
+
+    def next_request(self):
+        request = self.queue.pop()
+        if request is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request

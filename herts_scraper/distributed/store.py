@@ -52,7 +52,7 @@ class StoreRun(ArchiveRun):
 class Store:
     def __init__(self, url: str, settings, worker_timeout: float | None = None):
         self.url = url
-        self.redis = keys.connect(url)
+        self.redis: Any = keys.connect(url)
         self.settings = settings
         self.worker_timeout = worker_timeout or settings.getfloat("FRONTIER_WORKER_TIMEOUT")
         from herts_scraper.crawl.spider import NewsSpider
@@ -85,6 +85,7 @@ class Store:
         spider = NewsSpider(**arguments)
         spider.crawler = self.crawler
         spider.configure(self.settings.copy())
+        assert self.state is not None  # loaded by open()
         spider.use_archive(self.state, None)
         self.spider = spider
         self.run.open_run(spider, self.run.lock.fileno() if self.run.lock else None)

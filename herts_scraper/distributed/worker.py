@@ -17,6 +17,7 @@ import pickle
 import socket
 import time
 import uuid
+from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
@@ -55,10 +56,10 @@ class WorkerRun:
         self.crawler = crawler
         self.url = crawler.settings.get("FRONTIER")
         self.worker = crawler.settings.get("FRONTIER_WORKER_ID")
-        self.redis = None
+        self.redis: Any = None
         self.seeding = False
         self.run_over = False
-        self.spider = None
+        self.spider: Any = None
         self._beat: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
