@@ -63,9 +63,9 @@ def redis_url(tmp_path):
         proc.wait(10)
 
 
-def start_store(url: str, db: Path, log: Path) -> subprocess.Popen:
+def start_store(url: str, db: Path, log: Path, worker_timeout: str = WORKER_TIMEOUT) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "herts_scraper", "store", "--frontier", url, "--db", str(db),
-                             "--worker-timeout", WORKER_TIMEOUT], env=ENV, stdout=subprocess.PIPE,
+                             "--worker-timeout", worker_timeout], env=ENV, stdout=subprocess.PIPE,
                             stderr=log.open("w"), text=True)
 
 
@@ -124,11 +124,24 @@ def test_two_workers_and_a_store_archive_every_article_once(tmp_path, redis_url)
     assert fetched["requests"]["by_kind"]["article"] == 1000
 
     # The next run over the frontier is incremental: the store gave the workers what the archive knows.
+    # A worker started with other arguments than the run's stops, without touching it.
     with ReplicaServer(articles=1010) as server:
-        store = start_store(redis_url, db, tmp_path / "store2.log")
+        store = start_store(redis_url, db, tmp_path / "store2.log", worker_timeout="60")
         workers = [start_worker(redis_url, server.base_url, tmp_path / "worker1")]
+        deadline = time.monotonic() + 60
+        while "archiving into" not in (tmp_path / "store2.log").read_text():
+            assert time.monotonic() < deadline and store.poll() is None, "the store never opened the run"
+            time.sleep(0.05)
+        workers[0].send_signal(signal.SIGSTOP)  # the run cannot end while the odd worker comes
+        try:
+            odd = start_worker(redis_url, server.base_url, tmp_path / "worker3", "-a", "max_pages=2")
+            odd.wait(60)
+        finally:
+            workers[0].send_signal(signal.SIGCONT)
         finish(store, workers)
     assert store.returncode == 0
+    assert odd.returncode == 1
+    assert "differ from the run's" in (tmp_path / "worker3" / "worker.log").read_text()
     with Archive(db) as archive:
         last = archive.runs()[-1]
         assert archive.count() == 1010

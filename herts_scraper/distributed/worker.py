@@ -10,6 +10,7 @@ are written on this machine as usual (WARC_DIR, LOG_DIR; by default beside ARCHI
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -20,8 +21,7 @@ import uuid
 from typing import Any
 
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from twisted.internet import defer, task
 
 from herts_scraper.distributed import frontier as keys
@@ -72,25 +72,24 @@ class WorkerRun:
         return cls(crawler)
 
     # -- opening: the store's state, the seeding ----------------------------------------
-    def spider_opened(self, spider):
+    async def spider_opened(self, spider):
         if not hasattr(spider, "use_archive"):
             return
         self.spider = spider
         self.redis = connect(self.url)
         waited = 0.0
-        while self.redis.hget(keys.RUN, "status") != b"ready":
+        while self.redis.hget(keys.RUN, "status") != b"ready":  # waiting without blocking: Ctrl-C still works
             if waited % 30 == 0:
                 logger.info("waiting for `herts-scraper store --frontier %s` to start the run", self.url)
-            time.sleep(0.5)
+            await asyncio.sleep(0.5)
             waited += 0.5
         arguments = json.dumps(spider.arguments_given, sort_keys=True)
         self.redis.hsetnx(keys.RUN, "arguments", arguments)
-        if self.redis.hget(keys.RUN, "arguments").decode() != arguments:
-            logger.error("this worker's arguments %s differ from the run's %s: stopping", arguments,
-                         self.redis.hget(keys.RUN, "arguments").decode())
+        runs = self.redis.hget(keys.RUN, "arguments").decode()
+        if runs != arguments:
+            logger.error("this worker's arguments %s differ from the run's %s: stopping", arguments, runs)
             self.run_over = True
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="frontier_arguments_differ"))
-            return
+            raise CloseSpider("frontier_arguments_differ")
         spider.shared_frontier = True  # discovered URLs go to Redis at once: none waits in this process
         spider.use_archive(pickle.loads(self.redis.get(keys.STATE)), self)
         self.seeding = bool(self.redis.set(keys.SEEDER, self.worker, nx=True))
