@@ -12,6 +12,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,serve]'
+	# pywb, the replay tool the tests run as archivists do, in a venv of its own (it pins redis 2.10.6).
+	$(PYTHON) -m venv $(VENV)/tools/pywb
+	$(VENV)/tools/pywb/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/tools/pywb/bin/python -m pip install --quiet 'pywb>=2.9'
 	touch $@
 
 setup: $(VENV)/.installed

@@ -4,7 +4,8 @@
     .venv/bin/python bench/run.py --quick      # smaller scales, about a minute (smoke test)
     .venv/bin/python bench/run.py --only crawl,extract
 
-Sections: replica, crawl, extract, general, memory, nightly, reparse, listing, forces (see bench/README.md).
+Sections: replica, crawl, extract, general, memory, nightly, reparse, listing, forces, distributed
+(see bench/README.md).
 Prints a table (figure, value, target, pass/fail) and writes bench/results.json;
 with --only, the figures measured update those already in results.json.
 Every ratio is measured side by side in the same run.
@@ -42,7 +43,8 @@ from benchlib import (
     word_f1,
 )
 
-SECTIONS = ("replica", "crawl", "extract", "general", "memory", "nightly", "reparse", "listing", "forces")
+SECTIONS = ("replica", "crawl", "extract", "general", "memory", "nightly", "reparse", "listing", "forces",
+            "distributed")
 FORCES = 10  # the forces section: one crawl of this many forces' replicas
 RESULTS = BENCH / "results.json"
 
@@ -483,6 +485,79 @@ class Bench:
         self.results["forces_peak_rss_ratio"] = round(many["peak_rss_mb_tree"] / one["peak_rss_mb_tree"], 3)
         self.details["forces"] = {"forces": FORCES, "articles": total, "runs": runs}
 
+    def section_distributed(self) -> None:
+        """One worker against two on a shared frontier (a real redis-server on loopback, the store
+        process beside the archive), on the replica, side by side: the run's pages per second, and
+        the store's CPU per page (it is the one writer: its ceiling is every worker's)."""
+        n = self.scale["articles"]
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("redis-server is not installed (Debian's package redis-server)")
+        env = scrapy_env()
+        runs = {}
+        for workers in (1, 2):
+            d = self.tmpdir(f"distributed-{workers}")
+            port = free_port()
+            redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(d)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            url = f"redis://127.0.0.1:{port}/0"
+            procs: list[subprocess.Popen] = []
+            try:
+                wait_for_redis(port, redis)
+                with Replica(n) as rep:
+                    for i in range(workers):
+                        folder = d / f"worker{i + 1}"
+                        folder.mkdir()
+                        procs.append(subprocess.Popen(
+                            crawl_cmd(rep.base, folder / "herts.db", "-s", f"FRONTIER={url}",
+                                      log_file=folder / "crawl.log"),
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                    store = run_measured([PY, "-m", "herts_scraper", "store", "--frontier", url, "--db",
+                                          str(d / "herts.db")], env=env, log=d / "store.txt", timeout=900)
+                    for proc in procs:
+                        proc.wait(120)
+            finally:
+                for proc in procs:
+                    if proc.poll() is None:
+                        proc.kill()
+                redis.terminate()
+                redis.wait(10)
+            run = last_run(d / "herts.db")
+            cpu = store["cpu_user_s"] + store["cpu_system_s"]
+            runs[workers] = c = {"store": store, "status": run.get("status"), "new": run.get("new"),
+                                 "requests": run.get("requests"), "duration_s": run.get("duration_s"),
+                                 "pages_per_s": round(run["requests"] / run["duration_s"], 1)
+                                 if run.get("duration_s") else None,
+                                 "store_cpu_ms_per_page": round(1000 * cpu / run["requests"], 2)
+                                 if run.get("requests") else None,
+                                 "worker_rc": [p.returncode for p in procs]}
+            log(f"  {workers} worker(s) x {n} articles: {c['pages_per_s']} pages/s, store "
+                f"{c['store_cpu_ms_per_page']} ms CPU/page, {c['new']} new, status {c['status']}")
+        one, two = runs[1], runs[2]
+        self.results["distributed_one_pages_per_s"] = one["pages_per_s"]
+        self.results["distributed_two_pages_per_s"] = two["pages_per_s"]
+        if one["pages_per_s"] and two["pages_per_s"]:
+            self.results["distributed_two_vs_one"] = round(two["pages_per_s"] / one["pages_per_s"], 3)
+        self.results["distributed_store_cpu_ms_per_page"] = two["store_cpu_ms_per_page"]
+        if two["store_cpu_ms_per_page"]:
+            self.results["distributed_store_ceiling_pages_per_s"] = round(1000 / two["store_cpu_ms_per_page"])
+        self.details["distributed"] = {"articles": n, "runs": runs}
+
+
+def wait_for_redis(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"redis-server did not answer on port {port}")
+
 
 def free_port_block(n: int) -> int:
     """The first of n consecutive free loopback ports."""
@@ -588,6 +663,11 @@ def targets(r: dict) -> list[tuple[str, str, str, bool | None]]:
          ok(lambda: get("forces_pages_per_s_ratio") >= 0.8)),
         ("forces_peak_rss_ratio", "x", f"<= 1.2 ({FORCES} forces / one)",
          ok(lambda: get("forces_peak_rss_ratio") <= 1.2)),
+        ("distributed_one_pages_per_s", "pages/s", "(one worker and the store, one machine)", None),
+        ("distributed_two_pages_per_s", "pages/s", "(two workers and the store, one machine)", None),
+        ("distributed_two_vs_one", "x", "(2 cores: the workers share them)", None),
+        ("distributed_store_cpu_ms_per_page", "ms", "(store and its writer, per page)", None),
+        ("distributed_store_ceiling_pages_per_s", "pages/s", "(what one store can take)", None),
     ]
 
 

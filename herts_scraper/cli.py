@@ -322,6 +322,35 @@ def _cmd_history(args) -> int:
     return 0
 
 
+def _cmd_store(args) -> int:
+    import logging
+
+    import redis
+
+    from herts_scraper.archive.lock import ArchiveLocked
+    from herts_scraper.crawl.config import UsageError
+    from herts_scraper.distributed.frontier import check_frontier_url
+    from herts_scraper.distributed.store import run_store
+
+    try:
+        check_frontier_url(args.frontier)
+    except UsageError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    if args.worker_timeout is not None and args.worker_timeout <= 0:
+        raise CommandError("--worker-timeout must be a number of seconds above 0", EXIT_USAGE)
+    _check_db_path(args.db)
+    settings = _settings()
+    settings.set("ARCHIVE_PATH", args.db, priority="cmdline")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    try:
+        return run_store(args.frontier, settings, args.worker_timeout)
+    except redis.RedisError as exc:
+        raise CommandError(f"the frontier {args.frontier} does not answer: {exc}", EXIT_FAILED) from None
+    except ArchiveLocked as exc:
+        raise CommandError(f"a crawl holds the archive {args.db} ({exc.holder}); try again later",
+                           EXIT_CODES["locked"]) from None
+
+
 def _cmd_reparse(args) -> int:
     from herts_scraper.archive.lock import ArchiveLocked
     from herts_scraper.archive.reparse import reparse
@@ -484,6 +513,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", metavar="DIR", help="folder of real records to count (default: ../shared/corpus "
                                                    "beside the project, where it exists)")
     p.set_defaults(func=_cmd_forces)
+
+    p = command("store", "store what workers of a shared Redis frontier fetch (scrapy crawl news -s FRONTIER=...)")
+    p.add_argument("--frontier", required=True, metavar="URL", help="the frontier: redis://HOST:PORT/DB")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--worker-timeout", type=float, metavar="SECONDS",
+                   help="a worker silent this long is taken for dead, its requests queued again "
+                        "(default: the setting FRONTIER_WORKER_TIMEOUT)")
+    p.set_defaults(func=_cmd_store)
 
     p = command("serve", "browse and search the archive in Datasette (read-only)")
     p.add_argument("--db", metavar="PATH", help=DB_HELP)

@@ -70,6 +70,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "herts_scraper.crawl.logs.RotatingLogFile": 0,
     "herts_scraper.crawl.run.ArchiveRun": 0,  # the run's bookkeeping: lock, state, writer, status, report
+    "herts_scraper.distributed.worker.WorkerRun": 0,  # in its place with FRONTIER: a worker of a shared frontier
     "scrapy.extensions.logstats.LogStats": None,  # replaced by the progress line:
     "herts_scraper.crawl.progress.ProgressLog": 0,
 }
@@ -98,3 +99,7 @@ LISTING_MAX_STALE_PAGES = 5  # listing pages in a row without an article new to 
 SITEMAP_MAX_DEPTH = 3  # sitemap indexes inside sitemap indexes
 CRAWL_MAX_REQUESTS = 0  # requests per run; 0: 5,000 plus twice the archive's and the site's announced articles
 ARCHIVE_WORKER = True  # extraction and SQLite writes in a second process (a second core); False: in the crawl process
+# A worker of a shared scrapy-redis frontier (herts_scraper/distributed/): redis://HOST:PORT/DB, with
+# `herts-scraper store --frontier` beside the archive; None: this machine crawls alone.
+FRONTIER = None
+FRONTIER_WORKER_TIMEOUT = 30.0  # seconds without a worker's heartbeat before the store re-queues its requests

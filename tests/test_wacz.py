@@ -16,7 +16,6 @@ from herts_scraper.archive.store import Archive
 from herts_scraper.crawl.warc import warc_date_of
 from tests.test_warc_replay import (
     ARTICLES,
-    BIN,
     Wayback,
     assert_replays_with_headline,
     crawl_and_sweep,
@@ -49,7 +48,7 @@ def exported(swept, tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_the_export_is_one_wacz_file_that_wacz_validate_accepts(exported):
     assert [p.name for p in exported.parent.iterdir()] == ["herts.wacz"]  # nothing else left in --out
-    result = subprocess.run([BIN / "wacz", "validate", "-f", exported], capture_output=True, text=True)
+    result = subprocess.run([Path(sys.executable).parent / "wacz", "validate", "-f", exported], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Version detected as 1.1.1" in result.stdout and "the passed WACZ is valid" in result.stdout
 

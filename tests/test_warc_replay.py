@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow  # real crawls and a real pywb
 
 ARTICLES = 40
 QUIET = ("-s", "LOG_LEVEL=WARNING", "-s", "RUN_REPORT=False")
-BIN = Path(sys.executable).parent
+# pywb, in the venv of its own the Makefile gives it (it is a tool archivists install apart: pipx install pywb)
+PYWB_BIN = Path(sys.prefix) / "tools" / "pywb" / "bin"
 
 
 def crawl_and_sweep(folder: Path) -> Path:
@@ -87,7 +88,7 @@ def test_the_sweeps_304s_are_revisit_records_naming_the_captures_they_confirm(sw
     for revisit in revisits:
         assert metadata[revisit.rec_headers.get_header("WARC-Record-ID")].startswith(b"http-status: HTTP/1.1 304 ")
     # and standard tools find the files sound
-    check = subprocess.run([BIN / "warcio", "check", *sorted(warc_dir.glob("*.warc.gz"))],
+    check = subprocess.run([Path(sys.executable).parent / "warcio", "check", *sorted(warc_dir.glob("*.warc.gz"))],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
 
@@ -142,7 +143,7 @@ class Wayback:
 
     def __init__(self, root: Path):
         self.port = free_port()
-        self.proc = subprocess.Popen([BIN / "wayback", "-p", str(self.port), "-b", "127.0.0.1"], cwd=root,
+        self.proc = subprocess.Popen([PYWB_BIN / "wayback", "-p", str(self.port), "-b", "127.0.0.1"], cwd=root,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and self.proc.poll() is None:
@@ -177,7 +178,7 @@ class Wayback:
 
 
 def wb_manager(root: Path, *args) -> None:
-    result = subprocess.run([BIN / "wb-manager", *map(str, args)], cwd=root, capture_output=True, text=True)
+    result = subprocess.run([PYWB_BIN / "wb-manager", *map(str, args)], cwd=root, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 

@@ -16,6 +16,7 @@ from herts_scraper.archive.store import Archive, ArchiveError
 from herts_scraper.crawl.config import UsageError, check_settings
 from herts_scraper.crawl.run import RUN_STATUS_STAT
 from herts_scraper.crawl.spider import CrawlArguments, NewsSpider
+from herts_scraper.distributed.frontier import check_frontier_url
 from herts_scraper.project import archive_path
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class Command(ScrapyCrawl):
             try:
                 check_settings(self.settings)
                 CrawlArguments.parse(opts.spargs, self.settings)
+                if self.settings.get("FRONTIER"):
+                    check_frontier_url(self.settings.get("FRONTIER"))
             except UsageError as exc:
                 print(f"herts-scraper: {exc}", file=sys.stderr)
                 sys.exit(EXIT_CODES["usage"])
@@ -45,6 +48,12 @@ class Command(ScrapyCrawl):
 
     def run(self, args, opts):
         assert self.settings is not None
+        self._crawlers: list[Crawler] = []
+        if self.settings.get("FRONTIER"):  # a worker: the archive is the store process's, on its machine
+            super().run(args, opts)
+            stats = self._crawlers[0].stats if self._crawlers else None
+            self.exitcode = self.exitcode or exit_code(stats.get_value(RUN_STATUS_STAT) if stats else None)
+            return
         db = archive_path(self.settings)
         try:
             lock = lock_archive(db)
@@ -56,7 +65,6 @@ class Command(ScrapyCrawl):
             print(f"herts-scraper: {exc}", file=sys.stderr)
             self.exitcode = EXIT_CODES["failed"]
             return
-        self._crawlers: list[Crawler] = []
         try:
             super().run(args, opts)
         finally:

@@ -134,6 +134,8 @@ class ArchiveRun:
         # Off for Scrapy's inspection commands (shell, fetch, view, parse: see herts_scraper/commands/).
         if not crawler.settings.getbool("ARCHIVE_ENABLED") or not crawler.settings.get("ARCHIVE_PATH"):
             raise NotConfigured
+        if crawler.settings.get("FRONTIER"):  # a worker of a shared frontier: distributed/worker.py's WorkerRun
+            raise NotConfigured
         return cls(crawler)
 
     # -- opening ------------------------------------------------------------------------
@@ -143,6 +145,11 @@ class ArchiveRun:
         self.lock = lock_archive(self.path)
         self.archive = Archive(self.path)
         spider.use_archive(ArchiveState.load(self.archive), self)
+        self.open_run(spider, self.lock.fileno())
+
+    def open_run(self, spider, lock_fd: int | None) -> None:
+        """The run's crawl_runs row and the archive writer (the store process of a shared frontier too)."""
+        assert self.archive is not None
         sites = spider.sites
         args = {k: v for k, v in (("base_url", spider.base_url), ("max_pages", spider.max_pages),
                                   ("since", spider.since), ("profile", spider.profile.name)) if v}
@@ -156,7 +163,7 @@ class ArchiveRun:
                               forces={s.name: (s.profile_source, s.base_url) for s in sites})
         # The worker holds the lock's descriptor too: a killed crawl stays locked until it has stored everything.
         on_results = self._results_from_worker if self.in_worker else self._results
-        self.writer = writer_for(config, self.in_worker, self.lock.fileno(), on_results)
+        self.writer = writer_for(config, self.in_worker, lock_fd, on_results)
         logger.info("archiving into %s (crawl run %s%s)", self.path, self.run_id,
                     ", writer in a worker process" if self.in_worker else "")
 
@@ -171,10 +178,13 @@ class ArchiveRun:
             self._writer_failed(failure_message(exc))
             return
         if isinstance(self.writer, ArchiveWriter) and self.writer.buffer and self._quiet_flush is None:
-            from twisted.internet import reactor  # the one Scrapy installed
+            self._schedule_quiet_flush()
 
-            # twisted types the reactor as its interfaces' methods, whose first parameter mypy takes for self
-            self._quiet_flush = reactor.callLater(QUIET_SECONDS, self._flush_quietly)  # type: ignore[arg-type]
+    def _schedule_quiet_flush(self) -> None:
+        from twisted.internet import reactor  # the one Scrapy installed
+
+        # twisted types the reactor as its interfaces' methods, whose first parameter mypy takes for self
+        self._quiet_flush = reactor.callLater(QUIET_SECONDS, self._flush_quietly)  # type: ignore[arg-type]
 
     def archive_page(self, page: FetchedPage) -> Deferred:
         """Hand an article page to the writer; the Deferred fires with its ArticleItem once

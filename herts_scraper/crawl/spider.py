@@ -42,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -62,6 +63,7 @@ from herts_scraper.crawl.items import ArticleItem, FetchedPage, NotModified, Pag
 from herts_scraper.crawl.run import ArchiveRun, ArchiveState
 from herts_scraper.crawl.sites import FORCE_META, Site, parse_sites
 from herts_scraper.crawl.warc import REVISIT_OF, WARC_DATE
+from herts_scraper.distributed.frontier import acknowledged
 from herts_scraper.extract.dates import parse_http_date
 from herts_scraper.extract.discovery import (
     clean_url,
@@ -184,6 +186,7 @@ class NewsSpider(scrapy.Spider):
         self.chain_pages: dict[str, int] = {}
         self.known: dict = {}
         self._next_site = 0  # round robin over the forces' frontiers
+        self.shared_frontier = False  # a worker of a shared frontier: every URL to Redis at once
 
     # -- the first force, as a one-force crawl has always named it -----------------------
     @property
@@ -222,7 +225,17 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
+        spider.configure(crawler.settings)
+        if crawler.settings.get("FRONTIER"):  # a worker of a shared frontier (herts_scraper/distributed/)
+            from herts_scraper.distributed.worker import worker_settings
+
+            worker_settings(crawler.settings)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        return spider
+
+    def configure(self, settings: Settings) -> None:
+        """The checked arguments and the settings (the store process of a shared frontier calls this too)."""
+        spider = self
         arguments = CrawlArguments.parse(spider.arguments_given, settings)
         spider.arguments = arguments
         spider.sites = list(arguments.sites)
@@ -247,9 +260,7 @@ class NewsSpider(scrapy.Spider):
         # Each force's host takes a request a second at most: room for every force at once.
         if len(spider.sites) > settings.getint("CONCURRENT_REQUESTS"):
             settings.set("CONCURRENT_REQUESTS", len(spider.sites), priority="spider")
-        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         spider._apply_state(ArchiveState())  # an empty archive until crawl.run.ArchiveRun gives the real one
-        return spider
 
     def site_of(self, request) -> Site:
         """The force a request (or a response's request) belongs to: its meta, else its origin."""
@@ -278,6 +289,8 @@ class NewsSpider(scrapy.Spider):
         turn of the reactor, so no sitemap blocks the crawl)."""
         cap = max(FORCE_IN_FLIGHT, FRONTIER_IN_FLIGHT // len(self.sites))
         examined = 0
+        if self.shared_frontier:
+            cap, examined = sys.maxsize, -sys.maxsize  # Redis holds the frontier: a killed worker leaves none behind
         for turn in range(len(self.sites)):
             site = self.sites[(self._next_site + turn) % len(self.sites)]
             while site.frontier and site.in_flight < cap:
@@ -385,6 +398,15 @@ class NewsSpider(scrapy.Spider):
 
     # -- start ----------------------------------------------------------------
     async def start(self):
+        seeding = self.archive_run is not None and hasattr(self.archive_run, "should_seed")
+        if seeding and not self.archive_run.should_seed():  # type: ignore[union-attr]
+            return  # a worker of a shared frontier: another one yields the start requests
+        async for request in self._start_requests():
+            yield request
+        if seeding:
+            self.archive_run.seeded()  # type: ignore[union-attr]
+
+    async def _start_requests(self):
         for site in self.sites:
             for url in dict.fromkeys(site.retry_urls):
                 parts = urlsplit(url)  # failures were on this site, maybe served from another origin then
@@ -404,6 +426,7 @@ class NewsSpider(scrapy.Spider):
                                      meta=self._meta(site, listing_page=1, start_page=True, chain=url,
                                                      sitemap_depth=0, download_maxsize=self.sitemap_maxsize))
 
+    @acknowledged
     def start_failed(self, failure):
         response = getattr(failure.value, "response", None)
         site = self.site_of(failure.request)
@@ -416,6 +439,7 @@ class NewsSpider(scrapy.Spider):
             return
         yield from self.fetch_failed(failure)
 
+    @acknowledged
     def parse_start(self, response):
         self.site_of(response.request).answered += 1
         if self._blocked(response):
@@ -480,8 +504,9 @@ class NewsSpider(scrapy.Spider):
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
             meta[REVISIT_OF] = known.last_changed  # the capture a 304 confirms, for its WARC revisit record
+        # A shared frontier: scrapy-redis's de-duplication is the one that spans the workers.
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, headers=headers,
-                              priority=priority, dont_filter=True, meta=meta)
+                              priority=priority, dont_filter=not self.shared_frontier, meta=meta)
 
     def is_known_unchanged(self, site: Site, url: str, title: str | None = None, lastmod: str | None = None) -> bool:
         """Incremental mode: the archive holds this article and nothing says it changed."""
@@ -508,6 +533,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             yield url
 
+    @acknowledged
     def parse_xml(self, response):
         site = self.site_of(response.request)
         if not response.meta.get("start_page"):
@@ -547,6 +573,7 @@ class NewsSpider(scrapy.Spider):
                 if request := self.article_request(site, url, "feed"):
                     yield request
 
+    @acknowledged
     def parse_listing_page(self, response):
         site = self.site_of(response.request)
         if not response.meta.get("start_page"):
@@ -632,6 +659,7 @@ class NewsSpider(scrapy.Spider):
             return self.parse_article(response)
         return self.parse_start(response)
 
+    @acknowledged
     async def parse_article(self, response):
         site = self.site_of(response.request)
         if response.meta.get("canonical"):  # one of our article requests (not `scrapy parse`'s)
@@ -673,6 +701,7 @@ class NewsSpider(scrapy.Spider):
             return None
         return ArticleItem.of(article, page)
 
+    @acknowledged
     def fetch_failed(self, failure):
         request = failure.request
         site = self.site_of(request)
