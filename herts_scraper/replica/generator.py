@@ -57,6 +57,8 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
 KINDS = (("appeal", 34), ("charge", 16), ("sentence", 16), ("arrest", 10), ("community", 16), ("missing", 8))
 UPDATED_PREFIX = "UPDATED: "
 UPDATED_MARKER = "Updated News Post"
+BREAKING_MARKER = "Breaking News Post"
+BREAKING_SHARE = 0.1  # of first versions, on the forces whose pages show the marker
 EDIT_STEP = dt.timedelta(hours=26)  # revision r is dated published + r * 26 h
 DEFAULT_IMAGE_DIR = "/globalassets/news-images"
 
@@ -266,10 +268,11 @@ def _draft_stub(index: int, seed: int, profile: Profile) -> ArticleStub:
     moment_utc = START + index * STEP + dt.timedelta(minutes=rng.randrange(JITTER_MINUTES))
     moment = moment_utc.astimezone(LONDON)
     kind = _weighted(rng, KINDS)
+    towns, districts, courts = _places(profile)
     f = {
-        "town": _pick(rng, V.TOWNS),
-        "town2": _pick(rng, V.TOWNS),
-        "district": _pick(rng, V.DISTRICTS),
+        "town": _pick(rng, towns),
+        "town2": _pick(rng, towns),
+        "district": _pick(rng, districts),
         "street": _pick(rng, V.STREETS),
         "place": _pick(rng, V.PLACES),
         "offence": rng.randrange(len(V.OFFENCES)),
@@ -285,7 +288,7 @@ def _draft_stub(index: int, seed: int, profile: Profile) -> ArticleStub:
         "partner": _pick(rng, V.PARTNERS),
         "vehicle": _pick(rng, V.VEHICLES),
         "item": _pick(rng, V.ITEMS),
-        "court": _pick(rng, V.SENTENCES_COURT),
+        "court": _pick(rng, courts),
         "age": rng.randrange(16, 78),
         "count": rng.randrange(2, 14),
         "years": rng.randrange(2, 15),
@@ -294,6 +297,8 @@ def _draft_stub(index: int, seed: int, profile: Profile) -> ArticleStub:
         "incident": (moment - dt.timedelta(days=rng.randrange(1, 8))).date(),
         "ref": f"41/{rng.randrange(10000, 99999)}/{moment.year % 100:02d}",
         "variant": rng.randrange(1000),
+        "towns": towns,
+        "force_name": profile.force_name,
     }
     if f["sex"] == "teenager":
         f["age"] = 13 + f["age"] % 6
@@ -320,8 +325,7 @@ def _draft_stub(index: int, seed: int, profile: Profile) -> ArticleStub:
         suffix = f"-{rng.randrange(0, 10000):04d}{rng.choice(('MD', 'c', 'a', 'KB', 'b'))}"
     else:
         suffix = ""
-    soh_slug = slugify(title)
-    soh_path = f"/news/{profile.force_slug}/news/{moment.year}/{MONTHS[moment.month - 1]}-{moment.year}/{soh_slug}/"
+    soh_path = soh_article_path(profile, moment, slugify(title), random.Random(f"herts-replica:{seed}:{index}:shape"))
     legacy_path = f"/news-and-appeals/{slugify(title, keep_case=slug_case)}{suffix}"
     return ArticleStub(
         index=index,
@@ -338,6 +342,41 @@ def _draft_stub(index: int, seed: int, profile: Profile) -> ArticleStub:
         has_image=has_image,
         facts=f,
     )
+
+
+def _places(profile: Profile) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(towns, districts, courts) an article of this force is written from: its own area's."""
+    towns = V.FORCE_TOWNS.get(profile.force_slug)
+    if not towns:
+        return V.TOWNS, V.DISTRICTS, V.SENTENCES_COURT
+    return towns, towns, (f"{towns[0]} Crown Court", f"{towns[1]} Magistrates' Court", f"{towns[2]} Magistrates' Court")
+
+
+# The article path when the profile names no shapes (Hertfordshire's SOH pages).
+DEFAULT_SHAPE = "/news/{force}/news/{yyyy}/{month}-{yyyy}/{slug}/"
+
+
+def corpus_shows(profile: Profile, key: str) -> tuple:
+    """What the force's real pages show (profile `corpus_shows:`) under key; () when nothing."""
+    shows = profile.raw.get("corpus_shows") or {}
+    value = shows.get(key) or ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def article_shapes(profile: Profile) -> tuple[str, ...]:
+    """The article URL shapes this force's pages show (profile `corpus_shows: article_shapes`)."""
+    return corpus_shows(profile, "article_shapes") or (DEFAULT_SHAPE,)
+
+
+def soh_article_path(profile: Profile, moment: dt.datetime, slug: str, rng: random.Random) -> str:
+    """An article's SOH path in one of the force's shapes: {force} {section}-free templates
+    with date folders {yyyy} {yy} {mm} {m} {dd} {month} {Month} and the {slug}."""
+    shapes = article_shapes(profile)
+    shape = shapes[0] if len(shapes) == 1 else shapes[rng.randrange(len(shapes))]
+    month = MONTHS[moment.month - 1]
+    return shape.format(force=profile.force_slug, slug=slug, yyyy=f"{moment.year}", yy=f"{moment.year % 100:02d}",
+                        mm=f"{moment.month:02d}", m=f"{moment.month}", dd=f"{moment.day:02d}",
+                        month=month, Month=month.capitalize())
 
 
 def _person(f) -> str:
@@ -570,7 +609,7 @@ def _figure(rng: random.Random, f: dict, index: int) -> Figure:
 
 
 def _results_table(rng: random.Random, f: dict) -> Table:
-    towns = rng.sample(V.TOWNS, 3)
+    towns = rng.sample(f["towns"], 3)
     rows = [("Area", "Arrests", "Vehicles seized")]
     rows += [(t, str(rng.randrange(1, 12)), str(rng.randrange(0, 6))) for t in towns]
     return Table(rows, header=True)
@@ -581,7 +620,7 @@ def _quirky_paragraph(rng: random.Random, f: dict) -> Paragraph:
     emphasis without text, nested emphasis."""
     q = rng.randrange(4)
     if q == 0:
-        return Paragraph(["Hertfordshire Constabulary", Break(), "Police Headquarters", Break(), f"{f['town']}"])
+        return Paragraph([f["force_name"], Break(), "Police Headquarters", Break(), f"{f['town']}"])
     if q == 1:
         return Paragraph([Strong((Text("Please note: "),)), f"the {f['street']} junction in {f['town']} remains closed while officers are at the scene."])
     if q == 2:
@@ -599,11 +638,11 @@ def _long_roundup(rng: random.Random, f: dict) -> list:
     for k in range(n):
         day += dt.timedelta(days=rng.randrange(0, 2))
         action = rng.choice(actions).format(charge=_pick(rng, V.OFFENCES)[2], vehicle=_pick(rng, V.VEHICLES),
-                                            item=_pick(rng, V.ITEMS), town2=_pick(rng, V.TOWNS),
+                                            item=_pick(rng, V.ITEMS), town2=_pick(rng, f["towns"]),
                                             age=rng.randrange(16, 60), street=_pick(rng, V.STREETS))
         if k % 15 == 14:
             out.append(Heading(3, f"Week {k // 15 + 1}"))
-        out.append(Paragraph(f"On {_day_text(day)}, officers in {_pick(rng, V.TOWNS)} {action}."))
+        out.append(Paragraph(f"On {_day_text(day)}, officers in {_pick(rng, f['towns'])} {action}."))
     return out
 
 
@@ -627,6 +666,9 @@ def _body(stub: ArticleStub, seed: int, profile: Profile) -> list:
     blocks: list = []
     if stub.updated:
         blocks.append(Paragraph(_updated_texts(profile)[1]))
+    elif BREAKING_MARKER in corpus_shows(profile, "post_markers") and \
+            random.Random(f"herts-replica:{seed}:{stub.index}:breaking").random() < BREAKING_SHARE:
+        blocks.append(Paragraph(BREAKING_MARKER))
     if f["summary_bullets"]:
         blocks.append(_summary_list(rng, stub, f))
     blocks.append(Paragraph(stub.summary))

@@ -52,8 +52,18 @@ LEGACY_NOTICE = "Our new website is being built and will be live in 2022. Until 
 LEGACY_QUICK_EXIT = "Quick exit"
 LEGACY_COOKIES = "We use some essential cookies to make this website work. You can accept or refuse the others."
 
+# A police-station finder some forces' pages hold inside the article region (corpus/README.md:
+# its heading and controls are seen; the markup is the replica's).
+STATION_FINDER = """<div class="c-station-finder">
+<h2 class="c-station-finder_title">Police station finder</h2>
+<div class="c-station-finder_controls"><p>Location search controls</p>
+<label for="station-search">Town or postcode</label> <input id="station-search" type="search">
+<button type="button">Search</button> <button type="button">or Use current location</button></div>
+<p class="c-station-finder_map">Please enable JavaScript to view the map</p>
+</div>"""
+
 NAV = (("Report", "/report/"), ("Contact us", "/contact-us/"), ("Advice", "/advice/"),
-       ("News", "/news/{force}/news/"), ("About us", "/about-us/"), ("Careers", "/careers/"))
+       ("News", "{listing}"), ("About us", "/about-us/"), ("Careers", "/careers/"))
 FOOTER = (("Accessibility", "/accessibility/"), ("Cookies", "/cookies/"), ("Privacy notice", "/privacy-notice/"),
           ("Freedom of information", "/foi/"), ("Contact us", "/contact-us/"))
 LEGACY_NAV = (("Home", "/"), ("News and appeals", "/news-and-appeals/"), ("Report", "/report/"),
@@ -154,8 +164,23 @@ def _abs(profile: Profile, path_or_url: str) -> str:
     return path_or_url if urlsplit(path_or_url).scheme else profile.origin + path_or_url
 
 
+def _title_suffix(profile: Profile) -> str:
+    """What the force's <title> adds to a headline (" | Kent Police")."""
+    return profile.title_suffixes[0] if profile.title_suffixes else f" | {profile.force_name}"
+
+
+def rss_path(profile: Profile) -> str:
+    return f"/news/{profile.force_slug}/news/GetNewsRss/"
+
+
+def default_ct(profile: Profile) -> str:
+    """The search's first `ct` value: the one that lists every article."""
+    return profile.search_ct[0] if profile.search_ct else "News"
+
+
 def _news_path(profile: Profile) -> str:
-    return f"/news/{profile.force_slug}/news/"
+    """The force listing (Kent: /news/kent/latest/)."""
+    return profile.listing_path or f"/news/{profile.force_slug}/news/"
 
 
 # -- SOH chrome ----------------------------------------------------------------------
@@ -192,7 +217,7 @@ def _furniture_line(line: str) -> str:
 
 
 def _soh_header(profile: Profile) -> str:
-    items = "".join(f'<li class="c-main-nav_item"><a href="{esc(h.format(force=profile.force_slug))}">{esc(t)}</a></li>'
+    items = "".join(f'<li class="c-main-nav_item"><a href="{esc(h.format(listing=_news_path(profile)))}">{esc(t)}</a></li>'
                     for t, h in NAV)
     return f"""<header class="c-header" role="banner">
 <div class="l-container">
@@ -244,7 +269,7 @@ def _soh_document(profile: Profile, *, title: str, head: str, main: str, timesta
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} | {esc(profile.force_name)}</title>
+<title>{esc(title)}{esc(_title_suffix(profile))}</title>
 {head}
 <link rel="stylesheet" href="/dist/css/main.css">
 <link rel="icon" href="/SysSiteAssets/media/images/brand/{esc(profile.force_slug)}/favicon.ico">
@@ -381,7 +406,7 @@ def _legacy_document(profile: Profile, *, title: str, head: str, main: str, furn
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>{esc(title)} | {esc(profile.force_name)}</title>
+<title>{esc(title)}{esc(_title_suffix(profile))}</title>
 {head}
 <link rel="stylesheet" href="/assets/css/site.css">
 </head>
@@ -529,7 +554,7 @@ def render_soh_listing(teasers, profile, *, timestamp=None) -> str:
 <div class="c-news-panels">
 {panels}
 </div>
-<p><a class="c-button c-news-panels_more" href="/news/news-search/?ct=News">View all news</a></p>
+<p><a class="c-button c-news-panels_more" href="/news/news-search/?{esc(urlencode({'ct': default_ct(profile)}))}">View all news</a></p>
 </div>"""
     return _soh_document(profile, title="News", head=head, main=main, timestamp=timestamp,
                          crumbs=(("Home", "/"), ("News", None)))
@@ -594,8 +619,9 @@ def render_search_page(results, page: int, pages: int, total: int, profile, *, q
     nav = pagination(page, pages, lambda n: search_href(n, query), _SOH_PAGINATION)
     first = (page - 1) * per_page + 1 if total else 0
     last = min(page * per_page, total)
-    ct = query.get("ct") or "News"
-    options = "".join(f'<option value="{v}"{" selected" if v == ct else ""}>{v}</option>' for v in ("News", "Appeals", "Updates"))
+    ct = query.get("ct") or default_ct(profile)
+    options = "".join(f'<option value="{esc(v)}"{" selected" if v == ct else ""}>{esc(v)}</option>'
+                      for v in profile.search_ct or ("News", "Appeals", "Updates"))
     head = "\n".join([_og("og:title", "News search"), _og("og:type", "website"), _og("og:locale", "en_GB")])
     main = f"""<div class="c-page-header"><div class="l-container"><h1 class="c-page-header_title">News search</h1></div></div>
 <div class="l-container">
@@ -708,7 +734,7 @@ def render_rss(teasers, base: str, profile) -> str:
 <link>{_xml(base + _news_path(profile))}</link>
 <description>The latest news from {_xml(profile.force_name)}</description>
 <language>en-gb</language>
-<atom:link href="{esc(base + _news_path(profile))}GetNewsRss/" rel="self" type="application/rss+xml"/>
+<atom:link href="{esc(base + rss_path(profile))}" rel="self" type="application/rss+xml"/>
 {chr(10).join(items)}
 </channel>
 </rss>

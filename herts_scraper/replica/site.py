@@ -57,7 +57,14 @@ from herts_scraper.replica.faults import (
     block_page,
     make_plan,
 )
-from herts_scraper.replica.generator import ArticleStub, ReplicaArticle, article_stub, generate_article, stubs
+from herts_scraper.replica.generator import (
+    ArticleStub,
+    ReplicaArticle,
+    article_stub,
+    corpus_shows,
+    generate_article,
+    stubs,
+)
 from herts_scraper.replica.pages import PageContent, Teaser
 from herts_scraper.replica.stats import RequestStats
 
@@ -71,6 +78,8 @@ GONE_STATUSES = (404, 410)
 STATS_PATH = "/__replica__/stats"
 LOOP_TITLE = "Redirect loop"  # fault mode's looping teaser (the page never loads)
 TAGS = {"appeal": "Appeal", "missing": "Missing"}  # the SOH meta tag beside the date
+TAGGED_SHARE = 0.3  # of pages show a tag, on forces whose date block carries one
+WIDGET_SHARE = 0.2  # of pages carry the force's widget inside the article region
 
 
 @dataclass
@@ -166,8 +175,12 @@ class ReplicaSite:
             self.newest_first = list(range(articles - 1, -1, -1))
         self._revised = {i: article_stub(i, seed, self.profile, revision=r)
                          for i, r in self.edits.items() if i < articles and i not in self.removed}
-        self.news_path = f"/news/{self.profile.force_slug}/news/"
-        self.rss_path = self.news_path + "GetNewsRss/"
+        self.news_path = pages._news_path(self.profile)  # the force listing (Kent: /news/kent/latest/)
+        self.rss_path = pages.rss_path(self.profile)
+        self.all_ct = pages.default_ct(self.profile)
+        self.date_tags = corpus_shows(self.profile, "date_tags")
+        self.widgets = corpus_shows(self.profile, "widgets")
+        self.og_host = (corpus_shows(self.profile, "og_url_host") or (None,))[0]
         self._cache = _LRU(cache_size)
         plan = make_plan(faults, seed=fault_seed, timeout=fault_timeout, rates=fault_rates)
         self.faults: FaultInjector | None = FaultInjector(plan) if plan else None
@@ -255,12 +268,28 @@ class ReplicaSite:
             title=a.title,
             description=a.description,
             published=published,
-            body_html=blocks_to_html(a.blocks, self.profile.origin, char_refs=refs),
+            body_html=self._body_html(a, refs),
             cms_id=a.cms_id,
             og_image=images[0]["src"] if images else None,
             char_refs=refs,
-            tag=TAGS.get(a.kind) if soh else None,
+            tag=self._tag(a) if soh else None,
+            og_url=f"https://{self.og_host}{a.path('soh')}" if soh and self.og_host else None,
         )
+
+    def _tag(self, a: ReplicaArticle) -> str | None:
+        """The date block's tag: the force's own (profile `corpus_shows: date_tags`), on some
+        pages; none on the pages of a force whose records show none; else the replica's."""
+        if self.date_tags:
+            rng = random.Random(f"tag:{self.seed}:{a.index}")
+            return self.date_tags[rng.randrange(len(self.date_tags))] if rng.random() < TAGGED_SHARE else None
+        return None if self.profile.checked and self.profile.corpus != "Hertfordshire" else TAGS.get(a.kind)
+
+    def _body_html(self, a: ReplicaArticle, refs: bool) -> str:
+        html_text = blocks_to_html(a.blocks, self.profile.origin, char_refs=refs)
+        if self.generation == "soh" and "station_finder" in self.widgets and \
+                random.Random(f"widget:{self.seed}:{a.index}").random() < WIDGET_SHARE:
+            html_text += "\n" + pages.STATION_FINDER  # inside the article region, as the force's pages have it
+        return html_text
 
     def render_article(self, index: int) -> str:
         a = self.article(index)
@@ -394,7 +423,7 @@ class ReplicaSite:
     def _search(self, query) -> Page:
         page = self._page_number(query)
         q = {k: (query.get(k, [""])[-1]).strip() for k in ("ct", "q", "fdte", "tdte")}
-        ct = q["ct"] or "News"
+        ct = q["ct"] or self.all_ct
         key = (ct.lower(), q["q"].lower(), q["fdte"], q["tdte"])
         found = self._cache.get(("search-index", key), lambda: self._filter(*key))
         pages_n = max(1, math.ceil(len(found) / PER_PAGE))
@@ -408,13 +437,13 @@ class ReplicaSite:
             self.profile, query={**q, "ct": ct}, timestamp=pages.TIMESTAMP_SLOT, per_page=PER_PAGE), etag=True))
 
     def _filter(self, ct: str, text: str, fdte: str, tdte: str) -> list[int]:
-        if ct == "news" and not (text or fdte or tdte):
+        if ct in ("news", self.all_ct.lower()) and not (text or fdte or tdte):
             return self.newest_first
         start, end = _parse_day(fdte), _parse_day(tdte)
         out = []
         for i in self.newest_first:
             s = self.stub(i)
-            if ct == "appeals" and s.kind not in ("appeal", "missing"):
+            if ct in ("appeals", "most wanted") and s.kind not in ("appeal", "missing"):
                 continue
             if ct == "updates" and not s.updated:
                 continue

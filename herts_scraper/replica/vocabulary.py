@@ -164,3 +164,29 @@ QUOTE_FOLLOWERS = (
     "and I would ask people to check any doorbell or dash cam footage.",
     "and our enquiries are continuing.",
 )
+
+# Places of the other forces' areas (the replica's own list, by force slug): a force's
+# replica writes of its own towns, districts and courts, not Hertfordshire's.
+FORCE_TOWNS = {
+    "cheshire": ("Chester", "Warrington", "Crewe", "Macclesfield", "Runcorn", "Widnes", "Northwich", "Ellesmere Port"),
+    "city-of-london": ("Bishopsgate", "Cheapside", "Moorgate", "Aldgate", "Smithfield", "Blackfriars"),
+    "cleveland": ("Middlesbrough", "Hartlepool", "Stockton", "Redcar", "Guisborough", "Billingham", "Thornaby"),
+    "derbyshire": ("Derby", "Chesterfield", "Buxton", "Ilkeston", "Matlock", "Glossop", "Swadlincote", "Belper"),
+    "dyfed-powys": ("Carmarthen", "Aberystwyth", "Llanelli", "Haverfordwest", "Newtown", "Brecon", "Welshpool"),
+    "essex": ("Chelmsford", "Colchester", "Basildon", "Harlow", "Southend", "Braintree", "Clacton", "Brentwood"),
+    "gloucestershire": ("Gloucester", "Cheltenham", "Stroud", "Tewkesbury", "Cirencester", "Lydney", "Cinderford"),
+    "greater-manchester": ("Bolton", "Bury", "Oldham", "Rochdale", "Stockport", "Wigan", "Salford", "Trafford"),
+    "gwent": ("Newport", "Cwmbran", "Pontypool", "Abergavenny", "Ebbw Vale", "Blackwood", "Chepstow"),
+    "hampshire": ("Southampton", "Portsmouth", "Winchester", "Basingstoke", "Andover", "Fareham", "Aldershot"),
+    "kent": ("Maidstone", "Canterbury", "Ashford", "Dartford", "Folkestone", "Margate", "Tonbridge", "Sevenoaks"),
+    "leicestershire": ("Leicester", "Loughborough", "Hinckley", "Melton Mowbray", "Coalville", "Wigston", "Oakham"),
+    "merseyside": ("Liverpool", "Birkenhead", "St Helens", "Bootle", "Southport", "Kirkby", "Wallasey", "Huyton"),
+    "northants": ("Northampton", "Kettering", "Corby", "Wellingborough", "Daventry", "Rushden", "Towcester"),
+    "south-wales": ("Cardiff", "Swansea", "Bridgend", "Merthyr Tydfil", "Neath", "Port Talbot", "Barry", "Pontypridd"),
+    "staffordshire": ("Stoke-on-Trent", "Stafford", "Burton", "Tamworth", "Lichfield", "Cannock", "Leek", "Uttoxeter"),
+    "surrey": ("Guildford", "Woking", "Epsom", "Redhill", "Staines", "Camberley", "Farnham", "Reigate"),
+    "sussex": ("Brighton", "Crawley", "Worthing", "Eastbourne", "Hastings", "Chichester", "Horsham", "Lewes"),
+    "thames-valley": ("Oxford", "Reading", "Slough", "Milton Keynes", "High Wycombe", "Aylesbury", "Banbury"),
+    "warwickshire": ("Warwick", "Nuneaton", "Rugby", "Leamington Spa", "Stratford-upon-Avon", "Bedworth", "Atherstone"),
+    "west-mercia": ("Worcester", "Hereford", "Shrewsbury", "Telford", "Kidderminster", "Redditch", "Ludlow"),
+}
