@@ -36,7 +36,7 @@ lint: setup
 test: setup
 	$(PY) -m pytest
 
-# The edit-test loop: everything but the tests marked slow (real crawls), in under a minute.
+# The edit-test loop: everything but the tests marked slow (real crawls, whole-corpus passes), in about a minute.
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
 

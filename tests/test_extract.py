@@ -457,6 +457,7 @@ def _replica_url(url: str) -> str:
     return REPLICA + url[len(ORIGIN):] if url.startswith(ORIGIN) else url
 
 
+@pytest.mark.slow  # the whole corpus, four times
 @pytest.mark.parametrize("wrapper", [wrap_soh, wrap_legacy, wrap_soh_bare, wrap_legacy_bare])
 def test_corpus_round_trip(wrapper, capsys):
     records = corpus_records()

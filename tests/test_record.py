@@ -12,6 +12,7 @@ from herts_scraper.record import (
 from tests.conftest import shared_path
 
 
+@pytest.mark.slow  # the whole corpus
 def test_every_corpus_record_and_seed_004_redumps_byte_identically():
     corpus = shared_path("corpus")
     files = sorted(corpus.glob("*/*.md")) + [shared_path("seeds", "004_ee92c0a2811ca956.txt")]

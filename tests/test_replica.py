@@ -160,6 +160,7 @@ def test_markdown_to_blocks_keeps_quirks_literal_and_round_trips():
     assert page.xpath("//strong[.='Bold']") and page.xpath("//em[.='of']") and not page.xpath("//strong[.='glued']")
 
 
+@pytest.mark.slow  # the whole corpus
 def test_every_corpus_body_keeps_its_words_through_blocks_and_html():
     files = sorted(shared_path("corpus").glob("*/*.md"))
     assert len(files) > 1500
