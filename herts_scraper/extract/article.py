@@ -422,16 +422,19 @@ def _body(doc, gens, furniture, phrases, own_elements, link_base, rewrite, on_si
     found = fallback.main_content(doc, link_base)
     theirs: list[str] = []
     their_links = 0.0
+    # The page's own fields, wherever trafilatura left them: the headline, the date line, and the <title>
+    # (the headline with the force's name), which trafilatura puts first on a page stripped of its classes.
+    own_fields = [e for e in (*own_elements, doc.find(".//title")) if e is not None]
     if found is not None:
         their_links = fallback.linked_share(found)
         content.remove_furniture(found, (), phrases)
         content.remove_navigation(found, page_path)
-        theirs = fallback.drop_own_blocks(element_blocks(found, link_base, rewrite), own_elements)
+        theirs = fallback.drop_own_blocks(element_blocks(found, link_base, rewrite), own_fields)
     ours, regions, how, framed = _general_body(doc, furniture, phrases, own_elements, link_base, rewrite,
                                                page_path)
     if theirs and not fallback.ours_stands(ours, theirs, framed=framed and on_site,
-                                                     own=[content.text_of(e) for e in own_elements if e is not None],
-                                                     their_links=their_links):
+                                           own=[content.text_of(e) for e in own_fields],
+                                           their_links=their_links):
         return theirs, [], fallback.FOUND_BY
     return ours, regions, how
 
