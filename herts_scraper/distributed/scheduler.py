@@ -4,8 +4,9 @@ scrapy-redis pops a request off the shared queue; a worker killed before it fini
 would lose it. Here the pop is an LMOVE into the worker's own processing list, and the entry is
 removed (LREM) once the request is done: its callback or errback has yielded everything
 (frontier.acknowledged), or it was replaced by a retry or a redirect (its successor is queued
-first). The store moves a silent worker's processing list back into the queue. That is all this
-module adds; the queue, its serialisation and the de-duplication are scrapy-redis's.
+first). The store moves a silent worker's processing list back into the queue. And a new URL is
+marked seen and queued in one step (SEEN_THEN_QUEUED). That is all this module adds; the queue,
+its serialisation and the de-duplication's fingerprints are scrapy-redis's.
 """
 
 from __future__ import annotations
@@ -37,6 +38,18 @@ class AcknowledgedQueue(FifoQueue):
         self.server.lrem(processing_key(self.worker), 1, entry)
 
 
+# The de-duplication's SADD and the queue's LPUSH in one step (a script runs atomically in Redis):
+# scrapy-redis does them one after the other, and a worker killed between the two left a URL
+# marked seen that no queue held, lost to the run. The push is FifoQueue.push's.
+SEEN_THEN_QUEUED = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
+  redis.call('LPUSH', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
 class FrontierScheduler(Scheduler):
     """SCHEDULER for a worker (distributed/worker.py sets it with the FRONTIER setting). open,
     enqueue_request and next_request are scrapy-redis's, less what Scrapy 2.19 deprecates
@@ -46,6 +59,7 @@ class FrontierScheduler(Scheduler):
 
     def open(self, spider):
         self.spider = spider
+        self._seen_then_queued = self.server.register_script(SEEN_THEN_QUEUED)
         self.queue = load_object(self.queue_cls)(server=self.server, spider=spider,
                                                  key=self.queue_key % {"spider": spider.name},
                                                  serializer=self.serializer)
@@ -58,11 +72,14 @@ class FrontierScheduler(Scheduler):
         # as a duplicate) first, then that entry is done.
         replaced = request.meta.pop(ENTRY_META, None)
         try:
-            if not request.dont_filter and self.df.request_seen(request):
+            if request.dont_filter:
+                self.queue.push(request)
+            elif not self._seen_then_queued(keys=[self.df.key, self.queue.key],
+                                            args=[self.df.request_fingerprint(request),
+                                                  self.queue._encode_request(request)]):
                 self.df.log(request, self.spider)
                 return False
             self.stats.inc_value("scheduler/enqueued/redis")
-            self.queue.push(request)
             return True
         finally:
             if replaced is not None:
