@@ -255,6 +255,7 @@ def _cmd_status(args) -> int:
             status = run["status"] if run["status"] != "running" or run["id"] == live else "killed"
             table.append(_run_line(archive, run, status))
         killed = [i for i in unfinished if i != live and i >= runs[-RUNS_SHOWN:][0]["id"]]
+        forces = _forces_of(runs[-1])
     print(f"last {len(table) - 1} of {len(runs)} crawl runs:")
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
@@ -263,7 +264,25 @@ def _cmd_status(args) -> int:
     if killed:
         print(f"  killed: run {', '.join(map(str, killed))} is still marked running, but its crawl is gone; "
               "its counts are what it stored (the next crawl records it as killed)")
+    if len(forces) > 1:  # a crawl of several forces: each one's figures (crawl_runs.forces)
+        print(f"run {runs[-1]['id']} by force:")
+        for name, f in forces.items():
+            counts = ", ".join(f"{f.get(key, 0)} {label}" for key, label in FORCE_COUNTS)
+            print(f"  {name}: {f.get('status', '?')} ({f.get('mode') or 'full'}), {counts}")
     return 0
+
+
+FORCE_COUNTS = (("new", "new"), ("changed", "changed"), ("unchanged", "unchanged"), ("not_modified", "by 304"),
+                ("removed", "removed"), ("failed", "failed"), ("blocked", "blocked"))
+
+
+def _forces_of(run: dict) -> dict[str, dict]:
+    """A run's figures per force (crawl_runs.forces, JSON); none for a run of one force or an older archive."""
+    try:
+        forces = json.loads(run.get("forces") or "{}")
+    except ValueError:
+        return {}
+    return forces if isinstance(forces, dict) else {}
 
 
 # -- history -------------------------------------------------------------------------------

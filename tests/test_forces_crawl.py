@@ -74,6 +74,11 @@ def test_one_crawl_archives_three_forces_with_figures_per_force(tmp_path):
     finally:
         for server in servers.values():
             server.stop()
+    # `herts-scraper status` gives the last run's figures by force
+    status = subprocess.run([sys.executable, "-m", "herts_scraper", "status", "--db", str(db)],
+                            capture_output=True, text=True, check=True).stdout
+    for name, n in sizes.items():
+        assert f"  {name}: ok (full), {n} new, 0 changed, 0 unchanged, 0 by 304, 0 removed, 0 failed, 0 blocked" in status
     # The WARC captures of the crawl of three forces rebuild the same archive, each page with its force's profile.
     reparse(db.parent / "warc", tmp_path / "rebuilt.db", default_profile="hertfordshire")
     assert articles_of(tmp_path / "rebuilt.db") == articles_of(db)
