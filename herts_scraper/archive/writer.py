@@ -215,13 +215,8 @@ class ArchiveWriter:
             else:
                 outcomes = self.archive.store_batch(self.buffer, self.config.run_id)
                 self.counts.add(outcome_counts(self.buffer, outcomes))
-                for force in self.force_counts if len(self.force_counts) > 1 else ():
-                    mine = [(cap, out) for cap, page, out in zip(self.buffer, self.buffer_pages, outcomes, strict=True)
-                            if page.force == force]
-                    if mine:
-                        self.force_counts[force].add(outcome_counts([c for c, _ in mine], [o for _, o in mine]))
-                if len(self.force_counts) == 1:
-                    self.force_counts[next(iter(self.force_counts))].add(outcome_counts(self.buffer, outcomes))
+                for cap, page, (outcome, _) in zip(self.buffer, self.buffer_pages, outcomes, strict=True):
+                    self._add(page.force, **{outcome: 1}, partial=int(cap.article.status == "partial"))
                 if self.on_results is not None:
                     self.on_results([(page.ticket, ArticleItem.of(cap.article, page, outcome, versions,
                                                                   self.config.run_id))
