@@ -90,11 +90,15 @@ FRONTIER_STEP = 500
 CRAWL_REQUESTS_FLOOR = 5000
 _END = object()
 # A CDN's challenge page ("Just a moment...") answered with a 200 instead of the page: never an article.
-_CHALLENGE = re.compile(rb"challenge-platform|cf-chl|<title>\s*Just a moment\.\.\.", re.I)
+_CHALLENGE_MARKS = (b"challenge-platform", b"cf-chl")
+_CHALLENGE_TITLE = re.compile(rb"<title>\s*just a moment\.\.\.")
 
 
 def is_challenge(body: bytes) -> bool:
-    return bool(_CHALLENGE.search(body[:65536]))
+    # Every page is checked: byte searches on the lowered head, not a case-insensitive alternation
+    # (which cost 0.7 ms on a 30 KB page, more than extracting it).
+    head = body[:65536].lower()
+    return any(mark in head for mark in _CHALLENGE_MARKS) or bool(_CHALLENGE_TITLE.search(head))
 
 
 @dataclass(frozen=True)
