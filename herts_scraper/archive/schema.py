@@ -228,13 +228,11 @@ def london_date(published: str | None) -> str | None:
 
 def iso_from_http_date(value: str | None) -> str | None:
     """An HTTP-date (Last-Modified) as ISO 8601 UTC; what does not parse is kept as the server sent it."""
-    if not value:
-        return value
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return value
-    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc).isoformat()
+    # The project's one HTTP-date parser; imported here, as the extraction package is heavy for read-only commands.
+    from herts_scraper.extract.dates import parse_http_date
+
+    when = parse_http_date(value) if value else None
+    return when.astimezone(dt.timezone.utc).isoformat() if when else value
 
 
 def http_date(value: str | None) -> str | None:

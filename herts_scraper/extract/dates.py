@@ -159,6 +159,6 @@ def parse_http_date(text: str | None) -> dt.datetime | None:
         return None
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: a year of hundreds of digits
+    except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: a year of hundreds of digits
         return None
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
