@@ -121,6 +121,23 @@ VERSIONS = Table("versions", pk="id", indexes=(Index(("url", "version"), unique=
     Column("first_seen"),
     Column("last_seen"),
     RUN_ID,
+    # extract.facts.FACTS_VERSION of the extractor that made its rows in `facts` (null: none yet;
+    # `herts-scraper reparse --fields-only` fills them)
+    Column("facts_version", since="add_facts"),
+))
+
+# Police facts (docs/facts.md), one row per fact of a version: the tidy form SQL, Datasette and
+# pandas group and count by. extract.facts.Fact's fields; `detail` JSON (a place's lat and lon, a
+# person's age and gender, a reference's type).
+FACTS = Table("facts", pk="id", since="add_facts",
+              indexes=(Index(("version_id",), since="add_facts"), Index(("field", "value"), since="add_facts")),
+              columns=(
+    Column("id", int),
+    Column("version_id", int, references=("versions", "id"), not_null=True),
+    Column("field", not_null=True),
+    Column("value", not_null=True),
+    Column("detail", json=True),
+    Column("how"),
 ))
 
 @dataclass
@@ -205,7 +222,15 @@ ARTICLE_PAGES = "article_pages"
 ARTICLE_PAGES_SQL = (f"create view [{ARTICLE_PAGES}] as select url, "
                      f"cast(sqlar_uncompress(raw_html, size) as text) as html, size from [{ARTICLE_HTML.name}]")
 
-TABLES = (CRAWL_RUNS, ARTICLES, VERSIONS, FAILURES, META, ARTICLE_HTML)  # in the order they were created
+# The facts of each article's latest version, with the article's url, title, date and area.
+ARTICLE_FACTS = "article_facts"
+ARTICLE_FACTS_SQL = (
+    f"create view [{ARTICLE_FACTS}] as select a.url, a.title, a.published_date, a.area, "
+    "f.field, f.value, f.detail, f.how "
+    "from articles a join versions v on v.url = a.url and v.version = a.versions "
+    f"join [{FACTS.name}] f on f.version_id = v.id")
+
+TABLES = (CRAWL_RUNS, ARTICLES, VERSIONS, FAILURES, META, ARTICLE_HTML, FACTS)  # in the order they were created
 APPLIED = Table("_migrations", pk="name", columns=(Column("name"), Column("applied_at")))
 RUN_COUNTS = CRAWL_RUNS.names(count=True)
 
@@ -373,8 +398,17 @@ def add_run_forces(db: sqlite_utils.Database) -> None:
     add_columns(db, "add_run_forces")
 
 
+def add_facts(db: sqlite_utils.Database) -> None:
+    """The facts table, versions.facts_version and the article_facts view. The rows come from
+    `herts-scraper reparse --fields-only` (the extractor, not SQL, finds facts) and from every
+    version stored after this."""
+    add_columns(db, "add_facts")
+    _create(db, FACTS, "add_facts")
+    db.execute(ARTICLE_FACTS_SQL)
+
+
 MIGRATIONS = (initial, add_published_date, iso_last_modified, move_raw_html, link_runs, add_article_pages,
-              add_category, add_run_forces)
+              add_category, add_run_forces, add_facts)
 
 
 def pending(db: sqlite_utils.Database) -> list:

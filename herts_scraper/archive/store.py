@@ -39,7 +39,8 @@ from typing import NamedTuple
 import sqlite_utils
 
 from herts_scraper.archive import schema
-from herts_scraper.archive.schema import ARTICLE_HTML, ARTICLES, VERSIONS, RunCounts
+from herts_scraper.archive.schema import ARTICLE_HTML, ARTICLES, FACTS, VERSIONS, RunCounts
+from herts_scraper.extract.facts import FACTS_VERSION, Fact
 from herts_scraper.record import Article
 
 _ARTICLE_COLUMNS = ARTICLES.names()
@@ -60,6 +61,11 @@ _UPDATE_ARTICLE = f"update [{ARTICLES.name}] set {', '.join(f'[{c}] = ?' for c i
 _SET_HTML = f"insert or replace into [{ARTICLE_HTML.name}] (url, raw_html, size) values (?, ?, ?)"
 _VERSION_COLUMNS = tuple(c for c in VERSIONS.names() if c != VERSIONS.pk)
 _INSERT_VERSION = _insert_sql(VERSIONS.name, _VERSION_COLUMNS)
+_INSERT_FACT = _insert_sql(FACTS.name, ("version_id", "field", "value", "detail", "how"))
+# The facts of a version, copied to its copy (the version just inserted: last_insert_rowid()).
+_COPY_FACTS = (f"insert into [{FACTS.name}] (version_id, field, value, detail, how) "
+               f"select last_insert_rowid(), field, value, detail, how from [{FACTS.name}] "
+               f"where version_id = (select id from [{VERSIONS.name}] where url = ? and version = ?)")
 # A copy of a version, seen again later (reparse): parameters number, first_seen, last_seen (in the
 # order of the table's columns), then the url and number of the version copied.
 _COPY_VERSION = (
@@ -253,14 +259,25 @@ class Archive:
             self.db.execute(_SET_HTML, [art.url, *schema.pack_html(cap.raw_html)])
         else:  # as before the move: a version without its HTML has none
             self.db.execute(f"delete from [{ARTICLE_HTML.name}] where url = ?", [art.url])
-        self._insert_version(fields, version, seen, run_id)
+        self._insert_version(fields, version, seen, run_id, cap.facts)
         self._resolve_failures(cap.fetched_url, art.url, seen)
         return ("changed" if row else "new"), version
 
-    def _insert_version(self, content: dict, version: int, seen: str, run_id: int | None) -> None:
-        """Version `version` of an article, first seen `seen`; content: its columns, as _content gives them."""
-        row = {**content, "version": version, "first_seen": seen, "last_seen": seen, "run_id": run_id}
-        self.db.execute(_INSERT_VERSION, [row[c] for c in _VERSION_COLUMNS])
+    def _insert_version(self, content: dict, version: int, seen: str, run_id: int | None,
+                        facts: list[Fact] | None) -> None:
+        """Version `version` of an article, first seen `seen`; content: its columns, as _content gives
+        them; facts: its police facts (None: not extracted, left to `reparse --fields-only`)."""
+        row = {**content, "version": version, "first_seen": seen, "last_seen": seen, "run_id": run_id,
+               "facts_version": FACTS_VERSION if facts is not None else None}
+        version_id = self.db.execute(_INSERT_VERSION, [row[c] for c in _VERSION_COLUMNS]).lastrowid
+        if facts:
+            self.write_facts(version_id, facts)
+
+    def write_facts(self, version_id: int, facts: list[Fact]) -> None:
+        """A version's facts rows (the caller deletes any it had)."""
+        self.db.executemany(_INSERT_FACT, [
+            (version_id, f.field, f.value, json.dumps(f.detail, ensure_ascii=False) if f.detail else None, f.how)
+            for f in facts])
 
     # -- replaying captures (reparse) ---------------------------------------------------
     def replay_many(self, captures: list[Capture]) -> dict:
@@ -314,11 +331,12 @@ class Archive:
         self.db.execute("update versions set version = -(version + ?) where url = ? and version > ?",
                         [len(added), art.url, base])
         self.db.execute("update versions set version = -version where url = ? and version < 0", [art.url])
-        self._insert_version(_content(art, digest), base + 1, when, None)
+        self._insert_version(_content(art, digest), base + 1, when, None, cap.facts)
         last_changed = None
         if not past_current:
             assert current is not None
             self.db.execute(_COPY_VERSION, [base + 2, current.last_seen, current.last_seen, art.url, base])
+            self.db.execute(_COPY_FACTS, [art.url, base])
             self.db.execute("update versions set last_seen = first_seen where url = ? and version = ?",
                             [art.url, base])
             if current is history[-1]:
@@ -556,3 +574,4 @@ class Capture:
     last_modified: str | None = None
     extractor_version: str | None = None
     fetched_at: str | None = None  # ISO 8601 UTC; default: when stored (reparse gives the capture's date)
+    facts: list[Fact] | None = None  # the article's police facts (None: not extracted)
