@@ -271,11 +271,12 @@ class Archive:
                "facts_version": FACTS_VERSION if facts is not None else None}
         version_id = self.db.execute(_INSERT_VERSION, [row[c] for c in _VERSION_COLUMNS]).lastrowid
         if facts:
+            assert version_id is not None  # an insert's rowid
             self.write_facts(version_id, facts)
 
     def write_facts(self, version_id: int, facts: list[Fact]) -> None:
         """A version's facts rows (the caller deletes any it had)."""
-        self.db.executemany(_INSERT_FACT, [
+        self.db.conn.executemany(_INSERT_FACT, [
             (version_id, f.field, f.value, json.dumps(f.detail, ensure_ascii=False) if f.detail else None, f.how)
             for f in facts])
 
