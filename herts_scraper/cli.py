@@ -7,6 +7,7 @@
     herts-scraper status   [--db PATH]
     herts-scraper history  URL [--db PATH] [--no-diff]
     herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME] [--wait SECONDS]
+    herts-scraper import   records DIR [--source NAME] [--as-of DATE] [--db PATH]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
     herts-scraper serve    [--db PATH] [--port P] [--host 127.0.0.1]
 
@@ -396,6 +397,27 @@ def _cmd_reparse(args) -> int:
     return 0
 
 
+def _cmd_import(args) -> int:
+    from herts_scraper.archive.imports import import_records, parse_as_of, summary
+    from herts_scraper.archive.lock import ArchiveLocked
+
+    _check_db_path(args.db)
+    try:
+        as_of = parse_as_of(args.as_of) if args.as_of else None
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if not Path(args.dir).exists():
+        raise CommandError(f"no folder {args.dir}")
+    try:
+        counts = import_records(args.dir, args.db, args.source, as_of, wait=args.wait,
+                                on_bad=lambda line: print(f"herts-scraper import: {line}", file=sys.stderr))
+    except ArchiveLocked as exc:
+        raise CommandError(f"a crawl holds the archive {args.db} ({exc.holder}); try again later, or pass --wait "
+                           "SECONDS", EXIT_CODES["locked"]) from None
+    print(f"imported {args.dir} into {args.db}: {summary(counts)}")
+    return 0
+
+
 def _cmd_replica(argv: list[str]) -> int:
     from herts_scraper.replica.server import main as replica_main
 
@@ -520,6 +542,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="wait this long for a crawl holding the archive to finish (default: 0, exit 75 at once)")
     p.set_defaults(func=_cmd_reparse)
+
+    p = command("import", "load records (our exports, or the public police-news archive) as the earliest "
+                          "versions of their articles")
+    p.add_argument("what", choices=("records",), help="what to import: records, Markdown files with a YAML block")
+    p.add_argument("dir", metavar="DIR", help="folder of records (.md files, at any depth), or one record file")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--source", metavar="NAME", help="where the records come from, kept with each imported version "
+                                                    "(default: the folder's absolute path)")
+    p.add_argument("--as-of", metavar="DATE", help="the date (YYYY-MM-DD, or an ISO 8601 time) the records' content "
+                                                   "is known from: every imported version's first_seen (default: "
+                                                   "each record's publication date)")
+    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="wait this long for a crawl holding the archive to finish (default: 0, exit 75 at once)")
+    p.set_defaults(func=_cmd_import)
 
     p = command("demo", "serve the replica, crawl it with `scrapy crawl news`, export")
     p.add_argument("--articles", type=int, default=300, metavar="N", help="articles the replica serves")
