@@ -6,7 +6,7 @@
     herts-scraper export   [--db PATH] [--out DIR|-] [--format records|jsonl|csv|wacz]
     herts-scraper status   [--db PATH]
     herts-scraper history  URL [--db PATH] [--no-diff]
-    herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME] [--wait SECONDS]
+    herts-scraper reparse  [--warc PATH...] [--db PATH] [--profile NAME] [--wait SECONDS]
     herts-scraper import   records DIR [--source NAME] [--as-of DATE] [--db PATH]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
     herts-scraper serve    [--db PATH] [--port P] [--host 127.0.0.1]
@@ -372,6 +372,7 @@ def _cmd_store(args) -> int:
 
 
 def _cmd_reparse(args) -> int:
+    from herts_scraper.archive.foreign_warc import Unused
     from herts_scraper.archive.lock import ArchiveLocked
     from herts_scraper.archive.reparse import reparse
     from herts_scraper.crawl.warc import warc_dir_for
@@ -379,9 +380,12 @@ def _cmd_reparse(args) -> int:
     _check_db_path(args.db)
     if args.profile:
         load_profile(args.profile)  # a bad --profile is a usage error before any work
-    folder = args.warc or warc_dir_for(args.db)
+    paths = args.warc or [warc_dir_for(args.db)]
+    folder = " ".join(map(str, paths))
+    unused = Unused()
     try:
-        counts = reparse(folder, args.db, args.profile, wait=args.wait, default_profile=_settings()["SITE_PROFILE"])
+        counts = reparse(paths, args.db, args.profile, wait=args.wait, default_profile=_settings()["SITE_PROFILE"],
+                         unused=unused)
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from None
     except ArchiveLocked as exc:
@@ -394,6 +398,10 @@ def _cmd_reparse(args) -> int:
           f"({rate:.0f}/s): {counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged, "
           f"{counts.inserted} earlier versions inserted, {counts.not_modified} not modified, "
           f"{counts.removed} removed, {counts.rejected} rejected")
+    if unused.counts:  # records of other tools' WARC files it could not use, and why
+        print(f"could not use {sum(unused.counts.values())} records of other tools' WARC files:")
+        for line in unused.lines():
+            print(f"  {line}")
     return 0
 
 
@@ -534,8 +542,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-diff", action="store_true", help="list the versions only")
     p.set_defaults(func=_cmd_history)
 
-    p = command("reparse", "rebuild the archive from its WARC captures, without network")
-    p.add_argument("--warc", metavar="DIR", help="folder of .warc.gz files (default: warc/ beside --db)")
+    p = command("reparse", "rebuild the archive from WARC captures, ours or other tools', without network")
+    p.add_argument("--warc", metavar="PATH", nargs="+",
+                   help="WARC files, or folders of .warc.gz and .warc files, ours or other tools' (Browsertrix, "
+                        "Wayback, Heritrix) (default: warc/ beside --db)")
     p.add_argument("--db", metavar="PATH",
                    help="archive to write, an existing one or a new one (default: the setting ARCHIVE_PATH)")
     p.add_argument("--profile", metavar="NAME", help="site profile (default: the one each WARC file names)")
