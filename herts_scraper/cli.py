@@ -548,7 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "Wayback, Heritrix) (default: warc/ beside --db)")
     p.add_argument("--db", metavar="PATH",
                    help="archive to write, an existing one or a new one (default: the setting ARCHIVE_PATH)")
-    p.add_argument("--profile", metavar="NAME", help="site profile (default: the one each WARC file names)")
+    p.add_argument("--profile", metavar="NAME", help="site profile of our own WARC files (default: the one each "
+                                                     "file names; other tools' files: each URL's host)")
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="wait this long for a crawl holding the archive to finish (default: 0, exit 75 at once)")
     p.set_defaults(func=_cmd_reparse)
