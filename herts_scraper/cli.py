@@ -332,7 +332,9 @@ def _cmd_history(args) -> int:
     removed = f", removed {row['removed_at']}" if row["removed_at"] else ""
     print(f"{url}: {len(versions)} version(s), first seen {row['first_seen']}{removed}")
     for v in versions:
-        print(f"  v{v['version']}  {v['first_seen']} .. {v['last_seen']}  {v['content_hash'][:12]}  {v['title']}")
+        imported = f"  [imported from {v['imported_from']}]" if v.get("imported_from") else ""  # import records
+        print(f"  v{v['version']}  {v['first_seen']} .. {v['last_seen']}  {v['content_hash'][:12]}  {v['title']}"
+              f"{imported}")
     if not args.no_diff:
         for old, new in pairwise(versions):
             sys.stdout.writelines(difflib.unified_diff(

@@ -154,6 +154,8 @@ def test_an_imported_version_goes_before_the_captured_ones(tmp_path):
     # `history` shows it first; a later crawl that sees new text adds a version after the captured ones
     history = cli("history", f"{KENT}bridge/", "--db", str(db), "--no-diff")
     assert history.returncode == 0 and history.stdout.splitlines()[1].split()[0] == "v1"
+    assert history.stdout.splitlines()[1].endswith("  [imported from an old copy]")
+    assert "imported" not in history.stdout.splitlines()[2]
     with Archive(db) as archive:
         archive.store_many([Capture(article("bridge", "Third captured text."), fetched_at="2025-05-01T09:00:00+00:00")])
     assert rows(db, "select version, imported_from from versions order by version")[-1] == (4, None)

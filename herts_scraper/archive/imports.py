@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from herts_scraper.archive.lock import lock_archive
 from herts_scraper.archive.schema import LONDON, london_date
-from herts_scraper.archive.store import _ARTICLE_COLUMNS, _INSERT_ARTICLE, Archive, _content, now_iso
+from herts_scraper.archive.store import _ARTICLE_COLUMNS, _INSERT_ARTICLE, Archive, Capture, _content, now_iso
 from herts_scraper.extract.facts import Fact, extract_facts
 from herts_scraper.forces import profile_for_area, profile_for_host
 from herts_scraper.profiles import Profile
@@ -149,9 +149,13 @@ class _Importer:
         self.as_of, self.counts = as_of, counts
 
     def store(self, batch: list[tuple[Path, Article, Profile | None]], report: Report) -> None:
+        """Each record as a Capture, as the crawl stores a page: not fetched (no HTML, no HTTP status),
+        at the time its content is known from (None: undated), with its facts."""
         with self.db.atomic():
             for file, article, profile in batch:
-                self._place(article, self._facts(file, article, profile, report))
+                known = self.as_of or _published_time(article.published)
+                self._place(Capture(article, http_status=None, fetched_at=known,
+                                    facts=self._facts(file, article, profile, report)))
 
     def _facts(self, file: Path, article: Article, profile: Profile | None, report: Report) -> list[Fact] | None:
         try:
@@ -161,9 +165,9 @@ class _Importer:
                    "`herts-scraper reparse --fields-only` fills them")
             return None
 
-    def _place(self, article: Article, facts: list[Fact] | None) -> None:
+    def _place(self, cap: Capture) -> None:
+        article, facts, dated = cap.article, cap.facts, cap.fetched_at
         digest, url = article.content_hash(), article.url
-        dated = self.as_of or _published_time(article.published)
         when = dated or self.imported[1]
         versions = [_Version(*row) for row in self.db.execute(
             "select version, content_hash, first_seen, last_seen, imported_from, title, description, published, "
