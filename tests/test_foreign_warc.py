@@ -231,6 +231,8 @@ def heritrix_capture(folder: Path, herts: ReplicaSite) -> list[Path]:
                    refers_to=original_id, uri_agnostic=True)
     url, body, _ = page(herts, 5)
     second.revisit(url, "2023-06-01T10:00:01Z", body, "2023-05-01T00:00:00Z")
+    url, body, headers = page(herts, 4)  # a record whose date is no date: that record alone is left out
+    second.response(url, "the day after", 200, headers, body)
     second.close()
     return [first.path, second.path]
 
@@ -258,6 +260,8 @@ def test_a_heritrix_capture_with_chunked_and_gzip_payloads_and_revisits(tmp_path
     assert reasons["damaged payload"] == f"damaged payload: 1 ({herts.expected_article(3).url})"
     assert reasons["revisit with no original"] == f"revisit with no original: 1 ({herts.expected_article(5).url})"
     assert reasons["not a response"].startswith("not a response: 3 (")  # 2 warcinfo and the dns: record
+    assert reasons["malformed record"] == f"malformed record: 1 ({herts.expected_article(4).url} " \
+                                          "(WARC-Date 'the day after'))"
 
 
 # -- broken files ---------------------------------------------------------------------------------------------

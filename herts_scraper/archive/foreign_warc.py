@@ -18,6 +18,7 @@ cut short, a payload whose gzip or chunking does not decode.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import re
 import zlib
@@ -32,6 +33,7 @@ from warcio.bufferedreaders import ChunkedDataException
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.limitreader import LimitReader
 from warcio.statusandheaders import StatusAndHeadersParserException
+from warcio.timeutils import iso_date_to_datetime
 
 from herts_scraper.archive.schema import ReparseCounts
 from herts_scraper.archive.writer import ArchiveWriter, WriterConfig
@@ -148,11 +150,11 @@ class _Scan:
 
 def replay_foreign(files: list[Path], db_path: str | Path, counts: ReparseCounts, unused: Unused) -> None:
     """Replay the usable captures of `files` into the archive (the caller holds its lock)."""
-    from herts_scraper.archive.reparse import BATCH, _finished, iso_of  # reparse imports this module
+    from herts_scraper.archive.reparse import BATCH, _finished  # reparse imports this module
 
     scan = _Scan()
     for path in files:
-        _scan_file(path, scan, unused, iso_of)
+        _scan_file(path, scan, unused)
     for revisit in scan.revisits:
         _resolve(revisit, scan, unused)
     counts.captures += scan.records
@@ -202,7 +204,7 @@ def _hand(capture: _Capture, writer: ArchiveWriter, handles: dict[Path, BinaryIO
         unused.add(NOT_ARTICLE_PAGE, capture.url)
 
 
-def _scan_file(path: Path, scan: _Scan, unused: Unused, iso_of) -> None:
+def _scan_file(path: Path, scan: _Scan, unused: Unused) -> None:
     """Every record of one file: responses indexed and judged, revisits kept for later, the rest counted."""
     read = 0
     try:
@@ -219,7 +221,10 @@ def _scan_file(path: Path, scan: _Scan, unused: Unused, iso_of) -> None:
                     unused.add(NOT_RESPONSE, url or f"{path.name}: {kind} record")
                     continue
                 scan.records += 1
-                when = iso_of(record.rec_headers.get_header("WARC-Date"))
+                when = _warc_date(record.rec_headers.get_header("WARC-Date"))
+                if when is None:
+                    unused.add(MALFORMED, f"{url} (WARC-Date {record.rec_headers.get_header('WARC-Date')!r})")
+                    continue
                 http = record.http_headers
                 status = _status(http)
                 if kind == "revisit":
@@ -247,6 +252,15 @@ def _scan_file(path: Path, scan: _Scan, unused: Unused, iso_of) -> None:
         else:
             cut = isinstance(exc, (EOFError, zlib.error))
             unused.add(TRUNCATED if cut else MALFORMED, f"{path.name} after record {read} ({_short(exc)})")
+
+
+def _warc_date(text: str | None) -> str | None:
+    """A WARC-Date (any precision warcio reads) as the archive writes times: ISO 8601 UTC, microseconds."""
+    try:
+        when = iso_date_to_datetime(text or "", tz_aware=True)
+    except (ValueError, TypeError, IndexError):
+        return None
+    return when.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _short(exc: BaseException) -> str:
