@@ -30,6 +30,8 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from herts_scraper.archive.store import Archive
+from herts_scraper.crawl.warc import WarcFiles
 from herts_scraper.record import Article
 from herts_scraper.replica.site import ReplicaSite
 
@@ -169,8 +171,6 @@ def test_a_browsertrix_crawl_is_replayed_and_what_it_could_not_use_is_said(tmp_p
     assert "Traceback" not in result.stderr
     out = result.stdout
     assert "4 new, 1 changed" in out
-    from herts_scraper.archive.store import Archive
-
     with Archive(db, readonly=True) as archive:
         got = {row["url"]: row for row in archive.articles()}
         assert set(got) == {kent.expected_article(i).url for i in range(4)}
@@ -243,8 +243,6 @@ def test_a_heritrix_capture_with_chunked_and_gzip_payloads_and_revisits(tmp_path
     result = cli("reparse", "--warc", *map(str, files), "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    from herts_scraper.archive.store import Archive
-
     with Archive(db, readonly=True) as archive:
         got = {row["url"]: row for row in archive.articles()}
         assert set(got) == {herts.expected_article(i).url for i in range(3)}  # on the https origin, www
@@ -293,9 +291,6 @@ def test_a_cut_file_and_a_file_that_is_no_warc_are_reasons_not_tracebacks(tmp_pa
 
 def test_our_own_warc_folder_still_replays_as_before(tmp_path):
     """A folder of our crawl's files and another tool's file, in one run: ours by its warcinfo."""
-    from herts_scraper.archive.store import Archive, Capture
-    from herts_scraper.crawl.warc import WarcFiles
-
     site = ReplicaSite(articles=3, profile="hertfordshire")
     ours = WarcFiles(tmp_path / "warc", {"profile": "hertfordshire"}, 10 << 20)
     for i in range(2):
@@ -307,6 +302,5 @@ def test_our_own_warc_folder_still_replays_as_before(tmp_path):
     result = cli("reparse", "--warc", str(tmp_path / "warc"), str(other), "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert rows(db, "select area, count(*) from articles group by area") == [("Hertfordshire", 2), ("Kent", 4)]
-    assert Capture and Archive  # imported for the reader: the writer path is the crawl's
     missing = cli("reparse", "--warc", str(tmp_path / "nowhere.warc.gz"), "--db", str(db))
     assert missing.returncode == 2 and "no WARC folder at" in missing.stderr
