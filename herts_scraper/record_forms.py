@@ -95,7 +95,7 @@ def read_record_file(data: bytes) -> tuple[dict, str]:
     except UnicodeDecodeError as exc:
         raise BadRecord(f"not UTF-8 text (byte {exc.start})") from None
     try:
-        return parse_record(text.removeprefix("\ufeff"))
+        return parse_record(text.removeprefix("\ufeff").replace("\r\n", "\n"))  # a copy saved on Windows
     except RecordError as exc:
         raise BadRecord(" ".join(str(exc).split())) from None
 

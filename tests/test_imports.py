@@ -253,6 +253,16 @@ def test_an_soh_form_record_reads_as_extraction_would_have_read_its_page(tmp_pat
     assert rows(db, "select first_seen from versions") == [("2021-03-02T09:05:00.000000+00:00",)]
 
 
+def test_a_record_saved_with_windows_line_ends_and_a_bom_reads_the_same(tmp_path):
+    text = reference_record("crlf", "Line ends", "First paragraph.\n\nSecond paragraph.")
+    write(tmp_path / "unix", "x.md", text)
+    write(tmp_path / "windows", "x.md", ("\ufeff" + text).replace("\n", "\r\n").encode("utf-8"))
+    for name in ("unix", "windows"):
+        assert cli("import", "records", str(tmp_path / name), "--db", str(tmp_path / f"{name}.db")).returncode == 0
+    assert rows(tmp_path / "unix.db", "select content_hash, body from versions") == \
+        rows(tmp_path / "windows.db", "select content_hash, body from versions")
+
+
 def test_a_record_without_area_takes_its_force_from_the_url_host(tmp_path):
     text = reference_record("hostless", "Host appeal", "Words.").replace("area: Kent\n", "")
     write(tmp_path / "records", "x.md", text)
