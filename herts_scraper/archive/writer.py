@@ -2,7 +2,8 @@
 
 The spider only downloads and discovers; everything done with an article
 page after that happens here, in order: extraction (the pure extractor),
-the `since` filter, the run's health checks, and batched writes to the
+the `since` filter, the run's health checks, the police facts (with the
+page's own force profile; archive/facts.py), and batched writes to the
 SQLite archive (one transaction per ARCHIVE_BATCH_SIZE articles or two
 seconds), together with 304s, tombstones and failures.
 
@@ -35,6 +36,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from herts_scraper import EXTRACTOR_VERSION
+from herts_scraper.archive.facts import facts_of
 from herts_scraper.archive.health import HealthConfig, RunHealth
 from herts_scraper.archive.report import DISK_FULL, is_disk_full
 from herts_scraper.archive.schema import ReparseCounts, RunCounts
@@ -182,7 +184,8 @@ class ArchiveWriter:
             self.counts.articles += 1
         self.buffer.append(Capture(article, page.body, fetched_url=page.url, http_status=page.http_status,
                                    etag=page.etag, last_modified=page.last_modified,
-                                   extractor_version=EXTRACTOR_VERSION, fetched_at=page.fetched_at))
+                                   extractor_version=EXTRACTOR_VERSION, fetched_at=page.fetched_at,
+                                   facts=facts_of(article, profile)))
         self.buffer_pages.append(page)
         if len(self.buffer) >= self.config.batch_size or time.monotonic() - self.last_flush > FLUSH_SECONDS:
             self.flush()
