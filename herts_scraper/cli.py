@@ -7,6 +7,7 @@
     herts-scraper status   [--db PATH]
     herts-scraper history  URL [--db PATH] [--no-diff]
     herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME] [--wait SECONDS]
+    herts-scraper reparse  --fields-only [--all] [--db PATH] [--profile NAME] [--wait SECONDS]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
     herts-scraper serve    [--db PATH] [--port P] [--host 127.0.0.1]
 
@@ -375,6 +376,10 @@ def _cmd_reparse(args) -> int:
     from herts_scraper.archive.reparse import reparse
     from herts_scraper.crawl.warc import warc_dir_for
 
+    if args.fields_only:
+        return _reparse_fields(args)
+    if args.all:
+        raise CommandError("--all goes with --fields-only (a reparse from WARC files makes every version again)")
     _check_db_path(args.db)
     if args.profile:
         load_profile(args.profile)  # a bad --profile is a usage error before any work
@@ -384,15 +389,43 @@ def _cmd_reparse(args) -> int:
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from None
     except ArchiveLocked as exc:
-        message = (f"a crawl still holds the archive {args.db} ({exc.holder}) after waiting {args.wait:g} s"
-                   if args.wait else
-                   f"a crawl holds the archive {args.db} ({exc.holder}); try again later, or pass --wait SECONDS")
-        raise CommandError(message, EXIT_CODES["locked"]) from None
+        raise _locked(args, exc) from None
     rate = counts.captures / counts.seconds if counts.seconds else 0
     print(f"reparsed {counts.captures} captures from {folder} into {args.db} in {counts.seconds} s "
           f"({rate:.0f}/s): {counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged, "
           f"{counts.inserted} earlier versions inserted, {counts.not_modified} not modified, "
           f"{counts.removed} removed, {counts.rejected} rejected")
+    return 0
+
+
+def _locked(args, exc) -> CommandError:
+    message = (f"a crawl still holds the archive {args.db} ({exc.holder}) after waiting {args.wait:g} s"
+               if args.wait else
+               f"a crawl holds the archive {args.db} ({exc.holder}); try again later, or pass --wait SECONDS")
+    return CommandError(message, EXIT_CODES["locked"])
+
+
+def _reparse_fields(args) -> int:
+    """reparse --fields-only: archive/fields.py."""
+    from herts_scraper.archive.fields import fill_fields, progress_printer, summary
+    from herts_scraper.archive.lock import ArchiveLocked
+
+    if args.warc:
+        raise CommandError("--fields-only reads the archive alone, without WARC files: leave out --warc")
+    _check_db_path(args.db)
+    if not Path(args.db).exists():
+        raise CommandError(f"no archive at {args.db} (run a crawl first, or give --db)")
+    # The project's profile and --profile serve their areas before the bundled profiles.
+    profiles = [load_profile(name) for name in (args.profile, _settings()["SITE_PROFILE"]) if name]
+    try:
+        counts = fill_fields(args.db, every_version=args.all, profiles=profiles, wait=args.wait,
+                             progress=progress_printer())
+    except ArchiveLocked as exc:
+        raise _locked(args, exc) from None
+    except KeyboardInterrupt:
+        raise CommandError("interrupted; the batches done are kept: run it again to go on",
+                           EXIT_CODES["interrupted"]) from None
+    print(summary(counts))
     return 0
 
 
@@ -516,9 +549,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warc", metavar="DIR", help="folder of .warc.gz files (default: warc/ beside --db)")
     p.add_argument("--db", metavar="PATH",
                    help="archive to write, an existing one or a new one (default: the setting ARCHIVE_PATH)")
-    p.add_argument("--profile", metavar="NAME", help="site profile (default: the one each WARC file names)")
+    p.add_argument("--profile", metavar="NAME", help="site profile (default: the one each WARC file names; "
+                                                      "with --fields-only, the bundled profile of each article's area)")
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="wait this long for a crawl holding the archive to finish (default: 0, exit 75 at once)")
+    p.add_argument("--fields-only", action="store_true",
+                   help="no WARC files: make the facts of versions made by an older fact extractor again, and "
+                        "refill the columns outside the content hash from each article's stored HTML")
+    p.add_argument("--all", action="store_true", help="with --fields-only: the facts of every version")
     p.set_defaults(func=_cmd_reparse)
 
     p = command("demo", "serve the replica, crawl it with `scrapy crawl news`, export")
