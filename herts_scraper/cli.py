@@ -6,6 +6,7 @@
     herts-scraper export   [--db PATH] [--out DIR|-] [--format records|jsonl|csv|wacz]
     herts-scraper status   [--db PATH]
     herts-scraper history  URL [--db PATH] [--no-diff]
+    herts-scraper case     REF|URL [--format table|json] [--db PATH]
     herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME] [--wait SECONDS]
     herts-scraper reparse  --fields-only [--all] [--db PATH] [--profile NAME] [--wait SECONDS]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
@@ -314,18 +315,25 @@ def _version_record(v: dict, area: str) -> str:
     return render_record(record_meta(v["url"], area, v["title"], v["description"], v["published"]), v["body"] or "")
 
 
+def _find_article(archive: Archive, given: str, args) -> str:
+    """The archived URL of the article `given` names (see _url_forms), or a one-line error naming
+    the closest archived URLs."""
+    forms = _url_forms(given)
+    url = archive.find_url(forms)
+    if url is None and len(forms) > 1:  # an http(s) URL: try its path on the profile's origin
+        url = archive.find_url(_on_origin(forms, load_profile(args.profile or _settings()["SITE_PROFILE"]).origin))
+    if url is None:
+        near = archive.urls_like(given)
+        hint = f"; closest: {', '.join(near)}" if near else ""
+        raise CommandError(f"{given} is not in {args.db}{hint}", EXIT_FAILED)
+    return url
+
+
 def _cmd_history(args) -> int:
     import difflib
 
     with _open_archive(args.db) as archive:
-        forms = _url_forms(args.url)
-        url = archive.find_url(forms)
-        if url is None and len(forms) > 1:  # an http(s) URL: try its path on the profile's origin
-            url = archive.find_url(_on_origin(forms, load_profile(args.profile or _settings()["SITE_PROFILE"]).origin))
-        if url is None:
-            near = archive.urls_like(args.url)
-            hint = f"; closest: {', '.join(near)}" if near else ""
-            raise CommandError(f"{args.url} is not in {args.db}{hint}", EXIT_FAILED)
+        url = _find_article(archive, args.url, args)
         row = archive.article(url)
         assert row is not None  # find_url found it
         versions = archive.versions(url)
@@ -339,6 +347,26 @@ def _cmd_history(args) -> int:
                 _version_record(old, row["area"]).splitlines(keepends=True),
                 _version_record(new, row["area"]).splitlines(keepends=True),
                 f"v{old['version']} ({old['first_seen']})", f"v{new['version']} ({new['first_seen']})"))
+    return 0
+
+
+def _cmd_case(args) -> int:
+    """case REF|URL: archive/cases.py."""
+    from herts_scraper.archive.cases import as_json, as_table, threads_of
+
+    with _open_archive(args.db) as archive:
+        if re.match(r"(?i)https?://", args.case):
+            threads = threads_of(archive.db, url=_find_article(archive, args.case, args))
+        else:
+            threads = threads_of(archive.db, reference=args.case)
+            if not threads:
+                raise CommandError(f"no article in {args.db} names the reference or operation {args.case!r}",
+                                   EXIT_FAILED)
+    if args.format == "json":
+        print(json.dumps(as_json(threads), ensure_ascii=False, indent=2))
+    else:
+        for line in as_table(threads, args.case):
+            print(line)
     return 0
 
 
@@ -544,6 +572,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", metavar="NAME", help=f"{PROFILE_HELP}; its origin is tried for a URL on another host")
     p.add_argument("--no-diff", action="store_true", help="list the versions only")
     p.set_defaults(func=_cmd_history)
+
+    p = command("case", "the thread of a case: the articles linked by its references, operations and versions, "
+                        "in date order, with what each added")
+    p.add_argument("case", metavar="REF|URL", help="a police reference number or operation name as printed, or an "
+                                                   "archived article's URL (in the forms history takes)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="lines of text, or JSON: a list of "
+                                                                              "the steps")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--profile", metavar="NAME", help=f"{PROFILE_HELP}; its origin is tried for a URL on another host")
+    p.set_defaults(func=_cmd_case)
 
     p = command("reparse", "rebuild the archive from its WARC captures, without network")
     p.add_argument("--warc", metavar="DIR", help="folder of .warc.gz files (default: warc/ beside --db)")
