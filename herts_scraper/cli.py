@@ -352,7 +352,7 @@ def _cmd_history(args) -> int:
 
 def _cmd_case(args) -> int:
     """case REF|URL: archive/cases.py."""
-    from herts_scraper.archive.cases import as_json, as_table, threads_of
+    from herts_scraper.archive.cases import as_json, as_table, threads_of, without_facts
 
     with _open_archive(args.db) as archive:
         if re.match(r"(?i)https?://", args.case):
@@ -360,7 +360,9 @@ def _cmd_case(args) -> int:
         else:
             threads = threads_of(archive.db, reference=args.case)
             if not threads:
-                raise CommandError(f"no article in {args.db} names the reference or operation {args.case!r}",
+                hint = ("; its articles have no facts yet: `herts-scraper reparse --fields-only` extracts them"
+                        if without_facts(archive.db) else "")
+                raise CommandError(f"no article in {args.db} names the reference or operation {args.case!r}{hint}",
                                    EXIT_FAILED)
     if args.format == "json":
         print(json.dumps(as_json(threads), ensure_ascii=False, indent=2))

@@ -170,6 +170,17 @@ def test_what_matches_nothing_is_one_line_and_status_1(archive, given, message):
     assert result.stderr.count("\n") == 1 and message.format(db=archive) in result.stderr
 
 
+def test_an_archive_without_facts_says_how_to_get_them(tmp_path):
+    from tests.test_migrations import EDITED, build_010_archive
+
+    db = build_010_archive(tmp_path / "herts.db")  # read as it stands: no facts table
+    result = cli("41/1234/26", "--db", str(db))
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert "no facts yet: `herts-scraper reparse --fields-only` extracts them" in result.stderr
+    thread = steps(cli(EDITED.url, "--db", str(db), "--format", "json"))  # its versions, without facts
+    assert [(s["version"], s["kinds"]) for s in thread] == [(1, []), (2, [])]
+
+
 def test_no_archive_is_a_usage_error(tmp_path):
     result = cli("41/1234/26", "--db", str(tmp_path / "none.db"))
     assert result.returncode == 2 and "no archive at" in result.stderr

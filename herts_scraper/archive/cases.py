@@ -135,6 +135,13 @@ def threads_of(db: sqlite_utils.Database, *, reference: str | None = None, url: 
     return threads
 
 
+def without_facts(db: sqlite_utils.Database) -> bool:
+    """Whether no version of the archive has had its facts extracted (an archive older than them)."""
+    if FACTS.name not in db.table_names():
+        return True
+    return db.execute(f"select 1 from [{VERSIONS.name}] where facts_version is not null limit 1").fetchone() is None
+
+
 def _steps(db: sqlite_utils.Database, index: CaseIndex, urls: set[str]) -> list[Step]:
     """The versions of these articles in date order, each with its facts, its ties to the steps
     before it and what it added to the thread."""
