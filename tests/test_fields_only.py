@@ -115,7 +115,10 @@ def test_a_fact_extraction_error_loses_no_page_and_fields_only_retries_it(tmp_pa
     db = tmp_path / "herts.db"
     pages = site_pages("kent", edited=False)
 
+    calls = []
+
     def failing(article, profile):
+        calls.append(article.url)
         if article.url.endswith(pages[2].url.removeprefix(SITES["kent"])):
             raise ValueError("the extractor met something new")
         return extract_facts(article, profile)
@@ -124,6 +127,9 @@ def test_a_fact_extraction_error_loses_no_page_and_fields_only_retries_it(tmp_pa
     write(db, pages)
     assert query(db, "select count(*) from articles") == [(PER_FORCE,)]
     assert query(db, "select count(*) from versions where facts_version is null") == [(1,)]
+    assert len(calls) == PER_FORCE
+    write(db, pages + site_pages("kent", edited=True))  # seen again: only the new version's facts are made
+    assert len(calls) == PER_FORCE + 1 and query(db, "select count(*) from versions") == [(PER_FORCE + 1,)]
     assert [r.message for r in caplog.records if "fact extraction failed" in r.message] == [
         f"fact extraction failed on {load_profile('kent').on_origin(pages[2].url, SITES['kent'])}; "
         "stored without facts"]
