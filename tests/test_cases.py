@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from herts_scraper.archive.cases import operation_key, reference_key, threads_of
+from herts_scraper.archive.cases import CAMPAIGN_ARTICLES, operation_key, reference_key, threads_of
 from herts_scraper.archive.store import Archive, Capture
 from herts_scraper.extract.facts import Fact
 from herts_scraper.record import Article
@@ -70,6 +70,15 @@ FACTS = {
 }
 
 
+# A standing campaign: more articles of one force name it than a case has, each about its own case.
+CAMPAIGN = [article(HERTS + f"april/drugs-seized-in-raid-{i}/", f"Drugs seized in raid {i}", f"2026-04-{1 + i:02d}")
+            for i in range(CAMPAIGN_ARTICLES + 1)]
+RAID_FOLLOW_UP = article(HERTS + "may/man-charged-after-raid/", "Man charged after a raid", "2026-05-02")
+FACTS.update({a.url: facts(references=[f"41/5{i:03d}/26"], operations=["Scorpion"], kinds=["arrest"])
+              for i, a in enumerate(CAMPAIGN)})
+FACTS[RAID_FOLLOW_UP.url] = facts(references=["41/5000/26"], kinds=["charge"])
+
+
 def cli(*args):
     return subprocess.run([sys.executable, "-m", "herts_scraper", "case", *args], capture_output=True, text=True,
                           encoding="utf-8")
@@ -81,7 +90,8 @@ def archive(tmp_path_factory) -> Path:
     with Archive(db) as store:
         # Stored out of date order: the thread's order is the articles' own.
         store.store_many([Capture(a, b"<html></html>", facts=FACTS[a.url])
-                          for a in (CHARGE, OTHER, APPEAL, SCEPTRE_TOO, KENT_SCEPTRE, SCEPTRE, ARREST)])
+                          for a in (CHARGE, OTHER, APPEAL, SCEPTRE_TOO, KENT_SCEPTRE, SCEPTRE, ARREST, *CAMPAIGN,
+                                    RAID_FOLLOW_UP)])
         store.store_many([Capture(MISSING, facts=facts(kinds=["missing", "appeal"], places=["St Albans"],
                                                        people=[(27, "woman")]),
                                   fetched_at="2026-02-01T08:05:00.000000+00:00")])
@@ -152,6 +162,15 @@ def test_one_operation_name_in_two_force_areas_is_two_threads(archive):
     table = cli("op sceptre", "--db", str(archive)).stdout
     assert table.startswith("thread 1 of 2 of op sceptre: 2 articles, 2 versions, Hertfordshire, ")
     assert "thread 2 of 2 of op sceptre: 1 article, 1 version, Kent, 2026-03-05 to 2026-03-05" in table
+
+
+def test_a_campaign_links_no_cases_but_asked_by_name_is_one_thread(archive):
+    own_case = steps(cli(CAMPAIGN[0].url, "--db", str(archive), "--format", "json"))
+    assert [s["url"] for s in own_case] == [CAMPAIGN[0].url, RAID_FOLLOW_UP.url]
+    assert own_case[1]["linked_by"] == {"references": ["41/5000/26"], "operations": [], "earlier_version": False}
+    campaign = steps(cli("Operation Scorpion", "--db", str(archive), "--format", "json"))
+    assert [s["url"] for s in campaign] == [a.url for a in CAMPAIGN] + [RAID_FOLLOW_UP.url]
+    assert [s["linked_by"]["operations"] for s in campaign[:2]] == [[], ["Scorpion"]]
 
 
 def test_an_article_without_links_is_a_thread_of_its_own(archive):

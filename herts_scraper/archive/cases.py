@@ -5,7 +5,9 @@ Articles are linked (docs/cases.md):
   (`41/12345/21`, `41 / 12345 / 21`), within one force area: a reference is the force's own, and
   short log numbers (`0028 of 12 July`) recur from force to force;
 - by an operation name they share within one force area (two forces may each run an Operation
-  Sceptre);
+  Sceptre), unless more than CAMPAIGN_ARTICLES articles of that area name it: that is a standing
+  campaign (Operation Scorpion, Operation Castle), whose articles are many cases, not one. Asked
+  for by name, a campaign's thread is all its articles (and what each links);
 - as versions of one URL (an updated story): every version of an article is a step of its thread.
 An "UPDATED:" story on a new URL joins the thread through the reference or operation it repeats.
 A thread is the connected component of these links. Its steps are the versions of its articles, in
@@ -31,6 +33,10 @@ from herts_scraper.extract.facts import Fact, facts_json
 
 LINKS = ("references", "operations")  # the fields that link articles (within one force area)
 SHOWN = ("references", "operations", "kinds", "offences", "places", "people")  # what a step adds to its thread
+# More articles of one force area than this naming an operation make it a campaign, which links none
+# of them: the corpus's single-case operations have a handful of articles, its campaigns (Scorpion,
+# Castle, Lightning) tens in a few hundred records.
+CAMPAIGN_ARTICLES = 15
 _OPERATION_WORDS = ("operation", "op", "op.")  # "Operation Sceptre", "Op Sceptre": the name is "Sceptre"
 _CHUNK = 500  # SQL parameters per query
 
@@ -86,24 +92,28 @@ class CaseIndex:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
         self.has_facts = FACTS.name in db.table_names()
-        self.keys_of: dict[str, set[Key]] = defaultdict(set)
-        self.urls_of: dict[Key, set[str]] = defaultdict(set)
+        self.urls_of: dict[Key, set[str]] = defaultdict(set)  # every reference and operation, campaigns too
         if self.has_facts:
             for url, area, name, value in db.execute(
                     f"select v.url, a.area, f.field, f.value from [{FACTS.name}] f "
                     f"join [{VERSIONS.name}] v on v.id = f.version_id join [{ARTICLES.name}] a on a.url = v.url "
                     f"where f.field in ({', '.join('?' * len(LINKS))})", LINKS):
-                key = (name, area or "", _KEYS[name](value))
-                self.keys_of[url].add(key)
-                self.urls_of[key].add(url)
+                self.urls_of[(name, area or "", _KEYS[name](value))].add(url)
+        self.campaigns = {key for key, urls in self.urls_of.items()
+                          if key[0] == "operations" and len(urls) > CAMPAIGN_ARTICLES}
+        self.keys_of: dict[str, set[Key]] = defaultdict(set)  # the keys that link
+        for key, urls in self.urls_of.items():
+            if key not in self.campaigns:
+                for url in urls:
+                    self.keys_of[url].add(key)
 
-    def urls_with(self, text: str) -> list[set[str]]:
-        """The articles naming this reference, else this operation, grouped by force area."""
+    def keys_named(self, text: str) -> list[Key]:
+        """The keys of this reference, else of this operation, one per force area naming it."""
         for name in LINKS:
             wanted = _KEYS[name](text)
-            groups = [urls for (f, _, value), urls in sorted(self.urls_of.items()) if f == name and value == wanted]
-            if groups:
-                return groups
+            keys = sorted(key for key in self.urls_of if key[0] == name and key[2] == wanted)
+            if keys:
+                return keys
         return []
 
     def component(self, urls: Iterable[str]) -> set[str]:
@@ -122,12 +132,13 @@ def threads_of(db: sqlite_utils.Database, *, reference: str | None = None, url: 
     the thread of an archived article's URL; each a list of steps in date order, the earliest thread
     first. [] when the reference matches nothing."""
     index = CaseIndex(db)
-    starts = [{url}] if url is not None else index.urls_with(reference or "")
+    asked = [] if url is not None else index.keys_named(reference or "")
+    starts = [{url}] if url is not None else [index.urls_of[key] for key in asked]
     components: list[set[str]] = []
     for start in starts:
         if not any(start <= seen for seen in components):
             components.append(index.component(start))
-    threads = [_steps(db, index, urls) for urls in components]
+    threads = [_steps(db, index, urls, set(asked)) for urls in components]
     threads.sort(key=lambda steps: _when(steps[0]))  # an article has a version at least: no thread is empty
     for number, steps in enumerate(threads, 1):
         for step in steps:
@@ -142,9 +153,9 @@ def without_facts(db: sqlite_utils.Database) -> bool:
     return db.execute(f"select 1 from [{VERSIONS.name}] where facts_version is not null limit 1").fetchone() is None
 
 
-def _steps(db: sqlite_utils.Database, index: CaseIndex, urls: set[str]) -> list[Step]:
+def _steps(db: sqlite_utils.Database, index: CaseIndex, urls: set[str], asked: set[Key]) -> list[Step]:
     """The versions of these articles in date order, each with its facts, its ties to the steps
-    before it and what it added to the thread."""
+    before it (through what links, or the reference or operation asked for) and what it added."""
     steps: dict[int, Step] = {}
     for chunk in _chunks(sorted(urls)):
         for version_id, url, version, versions, area, title, published, first_seen in db.execute(
@@ -165,7 +176,8 @@ def _steps(db: sqlite_utils.Database, index: CaseIndex, urls: set[str]) -> list[
     earlier: set[str] = set()
     for version_id, step in ordered:
         step.facts = facts_json(facts[version_id])
-        keys = {(name, step.area, _KEYS[name](value)) for name in LINKS for value in step.facts[name]}
+        keys = {key for name in LINKS for value in step.facts[name]
+                if (key := (name, step.area, _KEYS[name](value))) not in index.campaigns or key in asked}
         step.linked_by = {name: [value for value in step.facts[name] if (name, step.area, _KEYS[name](value)) in linked]
                           for name in LINKS}
         step.linked_by["earlier_version"] = step.url in earlier
