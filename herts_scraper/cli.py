@@ -6,7 +6,9 @@
     herts-scraper export   [--db PATH] [--out DIR|-] [--format records|jsonl|csv|wacz]
     herts-scraper status   [--db PATH]
     herts-scraper history  URL [--db PATH] [--no-diff]
+    herts-scraper case     REF|URL [--format table|json] [--db PATH]
     herts-scraper reparse  [--warc PATH...] [--db PATH] [--profile NAME] [--wait SECONDS]
+    herts-scraper reparse  --fields-only [--all] [--db PATH] [--profile NAME] [--wait SECONDS]
     herts-scraper import   records DIR [--source NAME] [--as-of DATE] [--db PATH]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
     herts-scraper serve    [--db PATH] [--port P] [--host 127.0.0.1]
@@ -314,18 +316,25 @@ def _version_record(v: dict, area: str) -> str:
     return render_record(record_meta(v["url"], area, v["title"], v["description"], v["published"]), v["body"] or "")
 
 
+def _find_article(archive: Archive, given: str, args) -> str:
+    """The archived URL of the article `given` names (see _url_forms), or a one-line error naming
+    the closest archived URLs."""
+    forms = _url_forms(given)
+    url = archive.find_url(forms)
+    if url is None and len(forms) > 1:  # an http(s) URL: try its path on the profile's origin
+        url = archive.find_url(_on_origin(forms, load_profile(args.profile or _settings()["SITE_PROFILE"]).origin))
+    if url is None:
+        near = archive.urls_like(given)
+        hint = f"; closest: {', '.join(near)}" if near else ""
+        raise CommandError(f"{given} is not in {args.db}{hint}", EXIT_FAILED)
+    return url
+
+
 def _cmd_history(args) -> int:
     import difflib
 
     with _open_archive(args.db) as archive:
-        forms = _url_forms(args.url)
-        url = archive.find_url(forms)
-        if url is None and len(forms) > 1:  # an http(s) URL: try its path on the profile's origin
-            url = archive.find_url(_on_origin(forms, load_profile(args.profile or _settings()["SITE_PROFILE"]).origin))
-        if url is None:
-            near = archive.urls_like(args.url)
-            hint = f"; closest: {', '.join(near)}" if near else ""
-            raise CommandError(f"{args.url} is not in {args.db}{hint}", EXIT_FAILED)
+        url = _find_article(archive, args.url, args)
         row = archive.article(url)
         assert row is not None  # find_url found it
         versions = archive.versions(url)
@@ -341,6 +350,28 @@ def _cmd_history(args) -> int:
                 _version_record(old, row["area"]).splitlines(keepends=True),
                 _version_record(new, row["area"]).splitlines(keepends=True),
                 f"v{old['version']} ({old['first_seen']})", f"v{new['version']} ({new['first_seen']})"))
+    return 0
+
+
+def _cmd_case(args) -> int:
+    """case REF|URL: archive/cases.py."""
+    from herts_scraper.archive.cases import as_json, as_table, threads_of, without_facts
+
+    with _open_archive(args.db) as archive:
+        if re.match(r"(?i)https?://", args.case):
+            threads = threads_of(archive.db, url=_find_article(archive, args.case, args))
+        else:
+            threads = threads_of(archive.db, reference=args.case)
+            if not threads:
+                hint = ("; its articles have no facts yet: `herts-scraper reparse --fields-only` extracts them"
+                        if without_facts(archive.db) else "")
+                raise CommandError(f"no article in {args.db} names the reference or operation {args.case!r}{hint}",
+                                   EXIT_FAILED)
+    if args.format == "json":
+        print(json.dumps(as_json(threads), ensure_ascii=False, indent=2))
+    else:
+        for line in as_table(threads, args.case):
+            print(line)
     return 0
 
 
@@ -379,6 +410,10 @@ def _cmd_reparse(args) -> int:
     from herts_scraper.archive.reparse import reparse
     from herts_scraper.crawl.warc import warc_dir_for
 
+    if args.fields_only:
+        return _reparse_fields(args)
+    if args.all:
+        raise CommandError("--all goes with --fields-only (a reparse from WARC files makes every version again)")
     _check_db_path(args.db)
     if args.profile:
         load_profile(args.profile)  # a bad --profile is a usage error before any work
@@ -391,10 +426,7 @@ def _cmd_reparse(args) -> int:
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from None
     except ArchiveLocked as exc:
-        message = (f"a crawl still holds the archive {args.db} ({exc.holder}) after waiting {args.wait:g} s"
-                   if args.wait else
-                   f"a crawl holds the archive {args.db} ({exc.holder}); try again later, or pass --wait SECONDS")
-        raise CommandError(message, EXIT_CODES["locked"]) from None
+        raise _locked(args, exc) from None
     rate = counts.captures / counts.seconds if counts.seconds else 0
     print(f"reparsed {counts.captures} captures from {folder} into {args.db} in {counts.seconds} s "
           f"({rate:.0f}/s): {counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged, "
@@ -422,9 +454,39 @@ def _cmd_import(args) -> int:
         counts = import_records(args.dir, args.db, args.source, as_of, wait=args.wait,
                                 on_bad=lambda line: print(f"herts-scraper import: {line}", file=sys.stderr))
     except ArchiveLocked as exc:
-        raise CommandError(f"a crawl holds the archive {args.db} ({exc.holder}); try again later, or pass --wait "
-                           "SECONDS", EXIT_CODES["locked"]) from None
+        raise _locked(args, exc) from None
     print(f"imported {args.dir} into {args.db}: {summary(counts)}")
+    return 0
+
+
+def _locked(args, exc) -> CommandError:
+    message = (f"a crawl still holds the archive {args.db} ({exc.holder}) after waiting {args.wait:g} s"
+               if args.wait else
+               f"a crawl holds the archive {args.db} ({exc.holder}); try again later, or pass --wait SECONDS")
+    return CommandError(message, EXIT_CODES["locked"])
+
+
+def _reparse_fields(args) -> int:
+    """reparse --fields-only: archive/fields.py."""
+    from herts_scraper.archive.fields import fill_fields, progress_printer, summary
+    from herts_scraper.archive.lock import ArchiveLocked
+
+    if args.warc:
+        raise CommandError("--fields-only reads the archive alone, without WARC files: leave out --warc")
+    _check_db_path(args.db)
+    if not Path(args.db).exists():
+        raise CommandError(f"no archive at {args.db} (run a crawl first, or give --db)")
+    # The project's profile and --profile serve their areas before the bundled profiles.
+    profiles = [load_profile(name) for name in (args.profile, _settings()["SITE_PROFILE"]) if name]
+    try:
+        counts = fill_fields(args.db, every_version=args.all, profiles=profiles, wait=args.wait,
+                             progress=progress_printer())
+    except ArchiveLocked as exc:
+        raise _locked(args, exc) from None
+    except KeyboardInterrupt:
+        raise CommandError("interrupted; the batches done are kept: run it again to go on",
+                           EXIT_CODES["interrupted"]) from None
+    print(summary(counts))
     return 0
 
 
@@ -544,6 +606,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-diff", action="store_true", help="list the versions only")
     p.set_defaults(func=_cmd_history)
 
+    p = command("case", "the thread of a case: the articles linked by its references, operations and versions, "
+                        "in date order, with what each added")
+    p.add_argument("case", metavar="REF|URL", help="a police reference number or operation name as printed, or an "
+                                                   "archived article's URL (in the forms history takes)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="lines of text, or JSON: a list of "
+                                                                              "the steps")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--profile", metavar="NAME", help=f"{PROFILE_HELP}; its origin is tried for a URL on another host")
+    p.set_defaults(func=_cmd_case)
+
     p = command("reparse", "rebuild the archive from WARC captures, ours or other tools', without network")
     p.add_argument("--warc", metavar="PATH", nargs="+",
                    help="WARC files, or folders of .warc.gz and .warc files, ours or other tools' (Browsertrix, "
@@ -551,9 +623,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="PATH",
                    help="archive to write, an existing one or a new one (default: the setting ARCHIVE_PATH)")
     p.add_argument("--profile", metavar="NAME", help="site profile of our own WARC files (default: the one each "
-                                                     "file names; other tools' files: each URL's host)")
+                                                     "file names; other tools' files: each URL's host; with "
+                                                     "--fields-only, the bundled profile of each article's area)")
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="wait this long for a crawl holding the archive to finish (default: 0, exit 75 at once)")
+    p.add_argument("--fields-only", action="store_true",
+                   help="no WARC files: make the facts of versions made by an older fact extractor again, and "
+                        "refill the columns outside the content hash from each article's stored HTML")
+    p.add_argument("--all", action="store_true", help="with --fields-only: the facts of every version")
     p.set_defaults(func=_cmd_reparse)
 
     p = command("import", "load records (our exports, or the public police-news archive) as the earliest "

@@ -2,7 +2,7 @@
 
 `herts-scraper reparse [--warc PATH...] [--db PATH]` replays every capture in
 time order (files by name, records in file order) through today's extractor:
-200 article pages become versions, 304s mark an article as still seen (a
+200 article pages become versions (with their police facts), 304s mark an article as still seen (a
 server-not-modified revisit record, as crawls write them, or an older crawl's
 304 response record), 404/410 give tombstones. The captures go through the crawl's own archive writer (in
 replay mode), as the items a crawl would have made of them: one write path.

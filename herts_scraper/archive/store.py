@@ -448,6 +448,16 @@ class Archive:
     def has(self, url: str) -> bool:
         return self.db.execute("select 1 from articles where url = ?", [url]).fetchone() is not None
 
+    def content_hashes(self, urls: Iterable[str]) -> dict[str, str]:
+        """The content hash of each archived article's current version, by URL (those not archived left out)."""
+        urls = list(dict.fromkeys(urls))
+        found: dict[str, str] = {}
+        for start in range(0, len(urls), 500):  # SQLite's limit on parameters
+            chunk = urls[start:start + 500]
+            found.update(self.db.execute(f"select url, content_hash from articles where url in "
+                                         f"({', '.join('?' * len(chunk))})", chunk).fetchall())
+        return found
+
     def article(self, url: str) -> dict | None:
         rows = list(self.db.query("select * from articles where url = ?", [url]))
         return decode_row(rows[0]) if rows else None
