@@ -1,0 +1,157 @@
+"""Places where the story happens: capitalised runs of words looked up in the national gazetteer
+(gazetteer.py) and the force's own list (its profile's `facts: places: extra`).
+
+One regex finds the runs of capitalised words ("Hemel Hempstead", "Stoke-on-Trent", "Detective
+Constable Smith", "Watford on Monday"); each run is cut into the longest names the lists know, a
+dictionary lookup each. A name is a place when it stands alone (a capitalised word before or after
+it makes it part of another name: "North Watford", "Watford General Hospital"), when no institution
+or road word follows it ("Hatfield police station", "Watford Road"), and when it is no county or
+district (places.yaml). Of the places a name may mean, the one inside the force's area is taken
+(the profile's bbox); a name outside it, or a name that is also an everyday word, counts only after
+a word that places the story there ("in Luton", "from Deal").
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from herts_scraper.extract.facts.force import ForceFacts
+from herts_scraper.extract.facts.gazetteer import Place, gazetteer, place_key
+from herts_scraper.extract.facts.phrases import phrase_regex
+
+_WORD = r"(?:St\.|[A-Z][\w']*(?:-[\w']+)*)"
+_CONNECTOR = r"(?:upon|on|under|in|le|de|la|by|next|the|of|cum|en|super|sub)"
+RUN = re.compile(rf"(?<![\w'-]){_WORD}(?:(?: {_CONNECTOR})* {_WORD})*")
+_CONNECTORS = frozenset("upon on under in le de la by next the of cum en super sub".split())
+_PREVIOUS_WORD = re.compile(r"([A-Za-z]+)[\s(\"]*$")
+_AGE_AFTER = re.compile(r",? \(?\d{1,2}\)?[,)]")  # "Preston, 34," names a person
+MAX_WORDS = 5
+
+
+@dataclass(frozen=True)
+class PlaceRules:
+    not_places: frozenset[str]     # keys
+    needs_context: frozenset[str]  # keys
+    not_after: re.Pattern          # at the position after a name, lowercased text
+    may_follow: tuple[tuple[str, ...], ...]
+    strong_context: frozenset[str]
+    leading_words: frozenset[str]
+
+
+@cache
+def rules() -> PlaceRules:
+    data = yaml.safe_load(importlib.resources.files(__package__).joinpath("places.yaml").read_text("utf-8"))
+    not_after = phrase_regex(p.lower() for p in data["not_after"])
+    return PlaceRules(
+        frozenset(place_key(n) for n in data["not_places"]),
+        frozenset(place_key(n) for n in data["needs_context"]),
+        re.compile(r"[ ']*(?:s )?(?:" + not_after.pattern + ")"),
+        tuple(tuple(p.split()) for p in data["may_follow"]),
+        frozenset(data["strong_context"]),
+        frozenset(data["leading_words"]),
+    )
+
+
+def _key(words: list[str]) -> str:
+    text = " ".join(words)
+    if text.endswith("'s"):
+        text = text[:-2]
+    return place_key(text) if ("-" in text or "'" in text or "." in text or text.startswith("Saint")) \
+        else text.lower()
+
+
+def _choose(places: tuple[Place, ...], force: ForceFacts, strong: bool,
+            needs_context: bool) -> tuple[Place, str] | None:
+    """The place a name means in this force's story, and how it was chosen; None when it means none."""
+    if force.bbox is None:  # no area known: the most populous place of that name, by its own name
+        exact = [p for p in places if not p.short_form]
+        if exact and (strong or not needs_context):
+            return exact[0], "gazetteer geonames cities500"
+        return None
+    for place in places:
+        if place.source != "geonames":
+            if strong or not needs_context:
+                return place, f"profile places ({force.name})"
+            return None
+        if force.inside(place):
+            if strong or not needs_context:
+                return place, "gazetteer geonames cities500, in force area"
+            return None
+    exact = [p for p in places if not p.short_form]
+    if exact and strong and not needs_context:
+        return exact[0], "gazetteer geonames cities500, outside the force area after 'in'/'from'"
+    return None
+
+
+def places(text: str, force: ForceFacts) -> list[tuple[Place, str]]:
+    """[(place, how)], in order of first appearance, once each."""
+    rule = rules()
+    index = gazetteer()
+    extra = force.extra
+    lowered = text.lower()
+    out: list[tuple[Place, str]] = []
+    seen: set[tuple[str, float | None]] = set()
+    for run in RUN.finditer(text):
+        words = run.group().split(" ")
+        n = len(words)
+        if n == 1:  # the common case: one capitalised word, most of them no place
+            key = _key(words)
+            if key not in index and key not in extra:
+                continue
+        start = 0
+        while start < n - 1 and words[start] in rule.leading_words:
+            start += 1
+        i = start
+        while i < n:
+            if words[i] in _CONNECTORS:
+                i += 1
+                continue
+            end = None
+            for j in range(min(n, i + MAX_WORDS), i, -1):
+                if words[j - 1] in _CONNECTORS:
+                    continue
+                key = _key(words[i:j])
+                if key in index or key in extra:
+                    end = j
+                    break
+            if end is None:
+                i += 1
+                continue
+            found = _candidate(words, i, end, start, key, run, text, lowered, force, index, extra, rule)
+            if found is not None and (found[0].name, found[0].lat) not in seen:
+                seen.add((found[0].name, found[0].lat))
+                out.append(found)
+            i = end
+    return out
+
+
+def _candidate(words, i, end, start, key, run, text, lowered, force, index, extra, rule):
+    n = len(words)
+    if key in rule.not_places:
+        return None
+    if i != start and words[i - 1] not in _CONNECTORS:
+        return None  # "North Watford", "PC Preston": part of another name
+    if end < n and words[end] not in _CONNECTORS and tuple(words[end:end + 2]) not in rule.may_follow \
+            and tuple(words[end:end + 1]) not in rule.may_follow:
+        return None  # "Watford General Hospital", "Hatfield Road"
+    # where the name ends in the text
+    after = run.start() + len(" ".join(words[:end]))
+    if words[end - 1].endswith("'s"):
+        after -= 2
+    if rule.not_after.match(lowered, after) or _AGE_AFTER.match(text, after):
+        return None
+    if i > start:
+        context = words[i - 1]
+    elif start > 0:
+        context = words[start - 1].lower()
+    else:
+        m = _PREVIOUS_WORD.search(text, max(0, run.start() - 20), run.start())
+        context = m.group(1).lower() if m else ""
+    strong = context in rule.strong_context
+    candidates = extra.get(key, ()) + index.get(key, ())
+    return _choose(candidates, force, strong, key in rule.needs_context)
