@@ -28,8 +28,14 @@ _WORD = r"(?:St\.|[A-Z][\w']*(?:-[\w']+)*)"
 _CONNECTOR = r"(?:upon|on|under|in|le|de|la|by|next|the|of|cum|en|super|sub)"
 RUN = re.compile(rf"(?<![\w'-]){_WORD}(?:(?: {_CONNECTOR})* {_WORD})*")
 _CONNECTORS = frozenset("upon on under in le de la by next the of cum en super sub".split())
-_PREVIOUS_WORD = re.compile(r"([A-Za-z]+)[\s(\"]*$")
+_STREET_WORDS = frozenset("Road Street Lane Avenue Drive Close Way Crescent Place Gardens Grove Terrace Walk Row Square "
+                          "Parade Rise Mews Path".split())
 _AGE_AFTER = re.compile(r",? \(?\d{1,2}\)?[,)]")  # "Preston, 34," names a person
+# "in the direction of Bedmond", "west of Oxford": a place that only locates another
+_LOCATING = re.compile(r"(?:direction of|(?:north|south|east|west)(?:-?(?:east|west))? of|, near)\s+(?:the\s+)?$", re.I)
+# "Reigate and Banstead Neighbourhood Team", "Tonbridge and Malling Community Safety Unit": a borough's name
+_AND_INSTITUTION = re.compile(r" and [A-Z][\w']*(?: [A-Z][\w']*)* (?:Neighbourhood|Borough|District|Council|Community"
+                              r"|Safer|Team|Policing|CID|Division|Partnership|Magistrates)\b")
 MAX_WORDS = 5
 
 
@@ -40,6 +46,7 @@ class PlaceRules:
     not_after: re.Pattern          # at the position after a name, lowercased text
     may_follow: tuple[tuple[str, ...], ...]
     strong_context: frozenset[str]
+    strong_before: re.Pattern      # the text before a name (ending where it starts) that places the story there
     leading_words: frozenset[str]
 
 
@@ -47,12 +54,18 @@ class PlaceRules:
 def rules() -> PlaceRules:
     data = yaml.safe_load(importlib.resources.files(__package__).joinpath("places.yaml").read_text("utf-8"))
     not_after = phrase_regex(p.lower() for p in data["not_after"])
+    strong = "|".join(re.escape(w) for w in data["strong_context"])
+    # "in Watford", "from the Luton area", "of Parsloes Avenue, Dagenham", "in Dover, Deal and Walmer"
+    strong_before = re.compile(
+        rf"(?:\b(?i:{strong})\s+(?:the\s+)?|\b[A-Z][\w'-]* (?:{'|'.join(sorted(_STREET_WORDS))}),?\s+(?:in\s+)?)"
+        r"(?:[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*(?:,\s*|\s+and\s+|\s+or\s+|\s*/\s*))*$")
     return PlaceRules(
         frozenset(place_key(n) for n in data["not_places"]),
         frozenset(place_key(n) for n in data["needs_context"]),
         re.compile(r"[ ']*(?:s )?(?:" + not_after.pattern + ")"),
         tuple(tuple(p.split()) for p in data["may_follow"]),
         frozenset(data["strong_context"]),
+        strong_before,
         frozenset(data["leading_words"]),
     )
 
@@ -143,15 +156,18 @@ def _candidate(words, i, end, start, key, run, text, lowered, force, index, extr
     after = run.start() + len(" ".join(words[:end]))
     if words[end - 1].endswith("'s"):
         after -= 2
-    if rule.not_after.match(lowered, after) or _AGE_AFTER.match(text, after):
+    if rule.not_after.match(lowered, after) or _AGE_AFTER.match(text, after) or _AND_INSTITUTION.match(text, after):
         return None
-    if i > start:
-        context = words[i - 1]
+    if words[end - 1] in _STREET_WORDS and key not in extra:
+        return None  # "Church Street": GeoNames knows a few streets as places
+    if i == start and _LOCATING.search(text, max(0, run.start() - 30), run.start()):
+        return None
+    if i > start:  # after a connector inside the run: "Company in the City of London"
+        previous = words[i - 2] if words[i - 1] == "the" and i - 2 >= start else words[i - 1]
+        strong = previous in rule.strong_context
     elif start > 0:
-        context = words[start - 1].lower()
+        strong = words[start - 1].lower() in rule.strong_context
     else:
-        m = _PREVIOUS_WORD.search(text, max(0, run.start() - 20), run.start())
-        context = m.group(1).lower() if m else ""
-    strong = context in rule.strong_context
+        strong = rule.strong_before.search(text, max(0, run.start() - 100), run.start()) is not None
     candidates = extra.get(key, ()) + index.get(key, ())
     return _choose(candidates, force, strong, key in rule.needs_context)
