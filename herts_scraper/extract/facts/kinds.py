@@ -30,6 +30,8 @@ class Vocabulary:
     cues: dict[str, tuple[tuple[str, str, int], ...]]  # phrase -> ((field, name, weight), ...)
     thresholds: dict[tuple[str, str], int]          # (field, name) -> score needed
     head_factor: int
+    # (field, name) -> (the groups that absorb it, the least weight that still counts when one is found)
+    absorbed_by: dict[tuple[str, str], tuple[tuple[str, ...], int]]
 
 
 @cache
@@ -38,16 +40,20 @@ def vocabulary() -> Vocabulary:
     data = yaml.safe_load(importlib.resources.files(__package__).joinpath("vocabulary.yaml").read_text("utf-8"))
     cues: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     thresholds = {}
+    absorbed_by = {}
     for field, names in (("kinds", KINDS), ("offences", OFFENCES)):
         for name, spec in data[field].items():
             if name not in names:
                 raise ValueError(f"vocabulary.yaml: {name!r} is not one of the {field} (docs/facts.md)")
             thresholds[(field, name)] = int(spec["threshold"])
+            if spec.get("absorbed_by"):
+                absorbed_by[(field, name)] = (tuple(spec["absorbed_by"]["groups"]), int(spec["absorbed_by"]["keep_weight"]))
             for weight, phrases in spec["cues"].items():
                 for phrase in phrases:
                     cues[phrase.lower()].append((field, name, int(weight)))
     regex = phrase_regex(cues)
-    return Vocabulary(regex, {p: tuple(v) for p, v in cues.items()}, thresholds, int(data.get("head_factor", 2)))
+    return Vocabulary(regex, {p: tuple(v) for p, v in cues.items()}, thresholds, int(data.get("head_factor", 2)),
+                      absorbed_by)
 
 
 def kinds_and_offences(text: ArticleText) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -55,6 +61,7 @@ def kinds_and_offences(text: ArticleText) -> tuple[list[tuple[str, str]], list[t
     weighed most."""
     vocab = vocabulary()
     scores: dict[tuple[str, str], int] = defaultdict(int)
+    strong: dict[tuple[str, str], int] = defaultdict(int)  # the score of the cues an absorbing group leaves
     best: dict[tuple[str, str], tuple[int, str]] = {}
     lowered = text.text.lower()
     head_end = text.head_end
@@ -65,9 +72,14 @@ def kinds_and_offences(text: ArticleText) -> tuple[list[tuple[str, str]], list[t
             if weight:
                 key = (field, name)
                 scores[key] += weight * factor
+                if key in vocab.absorbed_by and weight >= vocab.absorbed_by[key][1]:
+                    strong[key] += weight * factor
                 if weight * factor > best.get(key, (0, ""))[0]:
                     best[key] = (weight * factor, phrase)
     found = {key for key, score in scores.items() if score >= vocab.thresholds[key]}
+    for key, (groups, _) in vocab.absorbed_by.items():
+        if key in found and strong[key] < vocab.thresholds[key] and any((key[0], g) in found for g in groups):
+            found.discard(key)  # its cues are another group's: "punched" in a robbery, "stolen" in a burglary
     kinds = [(k, f"cue '{best[('kinds', k)][1]}'") for k in KINDS if ("kinds", k) in found]
     names = {k for k, _ in kinds}
     if "appeal" not in names and names & set(_CASE_KINDS):
