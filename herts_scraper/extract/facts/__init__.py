@@ -63,17 +63,17 @@ def facts_of_text(title: str | None, description: str | None, body: str | None, 
     prose = article_text(title, description, body, published)
     text = prose.text
     facts: list[Fact] = []
-    refs = references_.references(text, force)
+    refs = references_.references(text, force, prose.lowered)
     facts += [Fact("references", value, how) for value, how in refs]
     facts += [Fact("operations", name, how) for name, how in references_.operations(text)]
     kinds, offences = kinds_.kinds_and_offences(prose)
     facts += [Fact("kinds", kind, how) for kind, how in kinds]
     facts += [Fact("offences", group, how) for group, how in offences]
     facts += [Fact("places", place.name, how, {"lat": place.lat, "lon": place.lon})
-              for place, how in places_.places(text, force)]
+              for place, how in places_.places(text, force, prose.lowered)]
     facts += [Fact("roads", road, how) for road, how in roads_.roads(text, force)]
     facts += [Fact("people", f"{age} {gender}", how, {"age": age, "gender": gender})
-              for age, gender, how in people_.people(text)]
+              for age, gender, how in people_.people(text, prose.lowered)]
     for value, _ in refs:  # a date inside a reference ("1234 of 04/03/2021") is no incident's
         text = text.replace(value, " " * len(value))
     facts += [Fact("incident_dates", iso, how) for iso, how in dates_.incident_dates(text, prose.published)]

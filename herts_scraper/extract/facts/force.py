@@ -72,7 +72,9 @@ def _compile(profile: Profile) -> ForceFacts:
         except re.error as exc:
             raise _fail(profile, f"reference_formats[{i}] {pattern!r}: {exc}") from None
         formats.append(f"(?:{pattern})")
-    reference_format = (re.compile(r"(?<![\w/*])(?:" + "|".join(formats) + r")(?![\w/*]|/\d)")
+    # what comes before a match is checked by the finder: a lookbehind here would slow the search
+    reference_format = (re.compile("|".join(formats) + r"(?![\w/*]|/\d)") if len(formats) == 1 else
+                        re.compile(r"(?:" + "|".join(formats) + r")(?![\w/*]|/\d)")
                         if formats else None)
     places = raw.get("places") or {}
     if not isinstance(places, dict):

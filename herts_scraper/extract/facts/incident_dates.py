@@ -22,24 +22,25 @@ _YEAR = r"(?:19|20)\d\d"
 _BETWEEN = (r"(?:\s+(?:last\s+week|this\s+week|night|morning|afternoon|evening|lunchtime|just\s+gone))?"
             r",?\s*\(?\s*(?:the\s+)?")
 
-DATE = re.compile(
-    rf"(?<![\w/])(?:(?P<wd>{_WEEKDAY})\b{_BETWEEN})?(?:"
+# A date is found from its digits (a regex that opens with a digit is cheap to run over a whole
+# article); the words around them are read from short windows: the month before ("March 14"), the
+# weekday before ("Thursday 4 March", "Saturday (6/2)").
+_DIGITS = re.compile(r"[0-9][0-9]*")  # not \d+: a pattern opening with a plain set is the faster
+_DAY_FIRST = re.compile(
     rf"(?P<d1>{_DAY})(?:\s*(?:and|&|-|to)\s*(?P<d0>{_DAY})\s+|(?:\s+of)?\s+)(?P<m1>{_MONTH})\b(?:,?\s+(?P<y1>{_YEAR})\b)?"
-    rf"|(?P<m2>{_MONTH})\s+(?P<d2>{_DAY})\b(?:,?\s+(?P<y2>{_YEAR})\b)?"
-    rf"|(?P<d3>[0-3]?\d)/(?P<m3>[01]?\d)(?:/(?P<y3>(?:19|20)?\d\d))?(?![\d/])"
-    r")",
-    re.I,
-)
-_BIRTH = re.compile(r"(?:born|birth|dob|d\.o\.b)\W*(?:on\W*)?$", re.I)
+    r"|(?P<d3>[0-3]?\d)/(?P<m3>[01]?\d)(?:/(?P<y3>(?:19|20)?\d\d))?(?![\d/])")
+_MONTH_BEFORE = re.compile(rf"\b(?P<m2>{_MONTH})\s+$")
+_MONTH_FIRST_TAIL = re.compile(rf"(?P<d2>{_DAY})\b(?:,?\s+(?P<y2>{_YEAR})\b)?")
+_WEEKDAY_BEFORE = re.compile(rf"\b(?P<wd>{_WEEKDAY})\b{_BETWEEN}$")
+_BIRTH = re.compile(r"(?:born|birth|dob|d\.o\.b)\W*(?:on\W*)?$")
 # "between 2 April and 6 April 2019": the first date takes the year of the second
 _RANGE_END = re.compile(rf"\s*(?:and|to|until|till|-)\s+(?:{_WEEKDAY}\s+)?{_DAY}(?:\s+of)?\s+{_MONTH}\b"
-                        rf",?\s+(?P<y>{_YEAR})\b", re.I)
-_NOTICE_LINE = re.compile(r"^\s*(?:issued|published|posted|updated|date|last updated)\b", re.I | re.M)
-_HEARING = re.compile(r"\b(?:appear(?:s|ed|ing|ance)?|remanded|hearing|trial|bail(?:ed)? until|bailed|court on)\b",
-                      re.I)
+                        rf",?\s+(?P<y>{_YEAR})\b")
+_NOTICE_LINE = re.compile(r"^\s*(?:issued|published|posted|updated|date|last updated)\b", re.M)
+_HEARING = re.compile(r"\b(?:appear(?:s|ed|ing|ance)?|remanded|hearing|trial|bail(?:ed)? until|bailed|court on)\b")
 _RESULT = re.compile(r"\b(?:sentenced|jailed|convicted|guilty|acquitted|fined|ordered|banned|charged|arrested|"
                      r"died|found|attacked|assaulted|stolen|happened|occurred|took place|reported|collision|"
-                     r"incident)\b", re.I)
+                     r"incident)\b")
 
 
 def _infer_year(day: int, month: int, weekday: int | None, published: dt.date) -> dt.date | None:
@@ -81,35 +82,56 @@ def _hearing_only(text: str, start: int) -> bool:
     return not other or hearing[-1] > other[-1]
 
 
+def _dates(lowered: str):
+    """(start, weekday text, [day texts], month text, year text) of each date-like phrase."""
+    last = 0
+    for d in _DIGITS.finditer(lowered):
+        pos = d.start()
+        if pos < last or (pos and (lowered[pos - 1].isalnum() or lowered[pos - 1] in "/*")):
+            continue
+        m = _DAY_FIRST.match(lowered, pos)
+        if m is not None:
+            start, last = pos, m.end()
+            if m.group("d1"):
+                days = [m.group("d1")] + ([m.group("d0")] if m.group("d0") else [])
+                month, year = m.group("m1"), m.group("y1")
+            else:
+                days, month, year = [m.group("d3")], m.group("m3"), m.group("y3")
+        else:
+            before = _MONTH_BEFORE.search(lowered, max(0, pos - 12), pos)
+            m = _MONTH_FIRST_TAIL.match(lowered, pos) if before else None
+            if m is None:
+                continue
+            start, last = before.start(), m.end()
+            days, month, year = [m.group("d2")], before.group("m2"), m.group("y2")
+        weekday = _WEEKDAY_BEFORE.search(lowered, max(0, start - 45), start)
+        yield (weekday.start() if weekday else start), weekday and weekday.group("wd"), days, month, year, last
+
+
 def incident_dates(text: str, published: dt.date | None) -> list[tuple[str, str]]:
     """[(ISO date, how)], in order of first appearance, once each."""
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
-    notices = [m.start() for m in _NOTICE_LINE.finditer(text)] if "ssued" in text or "ublished" in text else []
-    for m in DATE.finditer(text):
-        g = m.groupdict()
-        weekday = _WEEKDAYS.get(g["wd"][:3].lower()) if g["wd"] else None
-        if g["d1"]:
-            days, month, year = [g["d1"]] + ([g["d0"]] if g["d0"] else []), g["m1"], _year(g["y1"])
-            if year is None:
-                end = _RANGE_END.match(text, m.end())
-                year = _year(end.group("y")) if end else None
-        elif g["d2"]:
-            days, month, year = [g["d2"]], g["m2"], _year(g["y2"])
-        else:
-            days, month, year = [g["d3"]], g["m3"], _year(g["y3"])
-            if year is None and weekday is None:
-                continue  # "9/2" alone could be anything
-        month_number = int(month) if month.isdigit() else _MONTHS.get(month[:3].lower())
+    lowered = text.lower()
+    notices = [m.start() for m in _NOTICE_LINE.finditer(lowered)] if "ssued" in text or "ublished" in text else []
+    for start, wd, days, month, year_text, end in _dates(lowered):
+        weekday = _WEEKDAYS.get(wd[:3]) if wd else None
+        year = _year(year_text)
+        if month.isdigit() and year is None and weekday is None:
+            continue  # "9/2" alone could be anything
+        if year is None and not month.isdigit():
+            range_end = _RANGE_END.match(lowered, end)
+            year = _year(range_end.group("y")) if range_end else None
+        month_number = int(month) if month.isdigit() else _MONTHS.get(month[:3])
         if not month_number or not 1 <= month_number <= 12:
             continue
         if year is None and (weekday is None or published is None):
             continue  # a day and month alone: no year to give it (docs/facts.md)
-        if _BIRTH.search(text, max(0, m.start() - 20), m.start()):
+        if _BIRTH.search(lowered, max(0, start - 20), start):
             continue
-        if notices and any(n <= m.start() < text.find("\n", n) for n in notices):
+        if notices and any(n <= start < lowered.find("\n", n) for n in notices):
             continue
-        if _hearing_only(text, m.start()):
+        if _hearing_only(lowered, start):
             continue
         for day_text in days:
             day = int(re.sub(r"\D", "", day_text))

@@ -12,7 +12,7 @@ from functools import cache
 
 import yaml
 
-from herts_scraper.extract.facts.phrases import phrase_regex
+from herts_scraper.extract.facts.phrases import SEPARATOR, phrase_regex
 from herts_scraper.extract.facts.text import ArticleText
 
 KINDS = ("appeal", "missing", "wanted", "arrest", "charge", "court", "collision", "warning", "statement", "event",
@@ -63,10 +63,10 @@ def kinds_and_offences(text: ArticleText) -> tuple[list[tuple[str, str]], list[t
     scores: dict[tuple[str, str], int] = defaultdict(int)
     strong: dict[tuple[str, str], int] = defaultdict(int)  # the score of the cues an absorbing group leaves
     best: dict[tuple[str, str], tuple[int, str]] = {}
-    lowered = text.text.lower()
-    head_end = text.head_end
+    lowered = SEPARATOR + (text.lowered or text.text.lower())
+    head_end = text.head_end + 1
     for m in vocab.regex.finditer(lowered):
-        phrase = m.group()
+        phrase = m.group()[1:]
         factor = vocab.head_factor if m.start() < head_end else 1
         for field, name, weight in vocab.cues[phrase]:
             if weight:

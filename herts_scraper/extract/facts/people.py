@@ -30,22 +30,18 @@ _NOUNS = {
     "granddaughter": "female", "niece": "female",
 }
 _GENDER_WORD = "|".join(sorted(_NOUNS, key=len, reverse=True))
-# "a 34-year-old man", "the 17-year-old", "both 17-years-old", "a thirty-four-year-old woman"
-YEAR_OLD = re.compile(
-    rf"(?<![\w-])(?P<age>{_NUMBER})[- ]years?[- ]olds?(?![\w-])"
-    rf"(?:,? (?:(?:teenage|young|elderly|local|british|white|black|asian|unnamed|injured|older|younger) )?"
-    rf"(?P<noun>{_GENDER_WORD})\b)?",
-    re.I,
-)
-# "a man aged 34", "a woman, aged 52,", "aged 15 and 16"
-AGED = re.compile(
-    rf"(?:\b(?P<noun>{_GENDER_WORD}),? )?(?:who is |who was |was |is )?\baged (?:just |only )?(?P<age>{_NUMBER})\b"
-    rf"(?P<more>(?:,? (?:and|&) (?:{_NUMBER})|, (?:{_NUMBER}))*)(?! ?(?:-|to|or|months?|weeks?|days?)\b)",
-    re.I,
-)
+# Each finder opens with a literal ("year", "aged", ", N,"), which re finds fast; the words around
+# it are read from a short window.
+YEAR_OLD = re.compile(r"years?[- ]olds?(?![\w-])")
+_AGE_BEFORE = re.compile(rf"(?<![\w-])(?P<age>{_NUMBER})[- ]$")
+_NOUN_AFTER = re.compile(r",? (?:(?:teenage|young|elderly|local|british|white|black|asian|unnamed|injured|older|younger) )?"
+                         rf"(?P<noun>{_GENDER_WORD})\b")
+AGED = re.compile(rf"aged (?:just |only )?(?P<age>{_NUMBER})\b(?P<more>(?:,? (?:and|&) {_NUMBER}|, {_NUMBER})*)"
+                  r"(?! ?(?:-|to|or|months?|weeks?|days?)\b)")
+_NOUN_BEFORE = re.compile(rf"\b(?P<noun>{_GENDER_WORD}),? (?:who is |who was |was |is )?$")
 # "John Smith, 34, of Watford", "Smith (34)"
-NAME_AGE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|[A-Z][a-z'-]+) [A-Z][A-Za-z'-]+"
-                      r"(?:, (?P<age1>\d{1,2})(?=[,.;] | and | of | from )| \((?P<age2>\d{1,2})\))")
+NAME_AGE = re.compile(r", (?P<age1>\d{1,2})(?=[,.;] | and | of | from )| \((?P<age2>\d{1,2})\)")
+_NAME_BEFORE = re.compile(r"\b(?P<first>Mr|Mrs|Ms|Miss|[A-Z][a-z'-]+) [A-Z][A-Za-z'-]+$")
 _APPROXIMATE = re.compile(r"(?:about|around|approximately|roughly|estimated|between|late|early|mid|or|to|and|-|"
                           r"believed to be|thought to be|possibly|perhaps|over|under|some)\W*$", re.I)
 _PRONOUN = re.compile(r"\b(?:(?P<male>he|him|his|himself|the (?:boy|man|male|teenage boy|schoolboy|father|son))"
@@ -77,29 +73,34 @@ def _gender(noun: str | None, age: int, text: str, end: int) -> str:
     return "woman" if age >= 18 else "girl"
 
 
-def people(text: str) -> list[tuple[int, str, str]]:
+def people(text: str, lowered: str | None = None) -> list[tuple[int, str, str]]:
     """[(age, gender, how)], in order of first appearance, once each (age, gender)."""
+    lowered = text.lower() if lowered is None else lowered
     found: list[tuple[int, int, str, str]] = []  # (position, age, gender, how)
-    if "year" in text or "aged" in text.lower():
-        for m in YEAR_OLD.finditer(text):
-            if _APPROXIMATE.search(text, max(0, m.start() - 20), m.start()):
-                continue
-            age = _age(m.group("age"))
-            if age is None or (m.group("noun") is None and _NOT_PEOPLE.match(text, m.end())):
-                continue
-            found.append((m.start(), age, _gender(m.group("noun"), age, text, m.end()), "'N-year-old'"))
-        for m in AGED.finditer(text):
-            ages = [m.group("age"), *re.findall(_NUMBER, m.group("more") or "", re.I)]
-            for a in ages:
-                age = _age(a)
-                if age is not None:
-                    found.append((m.start(), age, _gender(m.group("noun"), age, text, m.end()), "'aged N'"))
-    for m in NAME_AGE.finditer(text):
-        age = _age(m.group("age1") or m.group("age2"))
-        if age is None:
+    for m in YEAR_OLD.finditer(lowered):
+        before = _AGE_BEFORE.search(lowered, max(0, m.start() - 22), m.start())
+        if before is None or _APPROXIMATE.search(lowered, max(0, before.start() - 20), before.start()):
             continue
-        sex = _TITLE_GENDER.get(m.group().split(" ")[0])
-        found.append((m.start(), age, _gender(sex, age, text, m.end()), "'Name, N,'"))
+        age = _age(before.group("age"))
+        noun = _NOUN_AFTER.match(lowered, m.end())
+        if age is None or (noun is None and _NOT_PEOPLE.match(lowered, m.end())):
+            continue
+        found.append((before.start(), age, _gender(noun and noun.group("noun"), age, text, m.end()), "'N-year-old'"))
+    for m in AGED.finditer(lowered):
+        if m.start() and lowered[m.start() - 1].isalnum():
+            continue  # "managed 3", "engaged 20"
+        noun = _NOUN_BEFORE.search(lowered, max(0, m.start() - 30), m.start())
+        for a in [m.group("age"), *re.findall(_NUMBER, m.group("more") or "")]:
+            age = _age(a)
+            if age is not None:
+                found.append((m.start(), age, _gender(noun and noun.group("noun"), age, text, m.end()), "'aged N'"))
+    for m in NAME_AGE.finditer(text):
+        name = _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        age = _age(m.group("age1") or m.group("age2"))
+        if name is None or age is None:
+            continue
+        sex = _TITLE_GENDER.get(name.group("first"))
+        found.append((name.start(), age, _gender(sex, age, text, m.end()), "'Name, N,'"))
     found.sort(key=lambda f: f[0])
     out, seen = [], set()
     for _, age, gender, how in found:

@@ -33,9 +33,19 @@ def _pattern(node: dict) -> str:
     return body
 
 
-def phrase_regex(phrases: Iterable[str], flags: int = 0) -> re.Pattern:
-    """A regex matching any of the phrases as whole words (longest first at each position)."""
+SEPARATOR = " "  # what the text searched must start with (see phrase_regex)
+
+
+def phrase_regex(phrases: Iterable[str], flags: int = 0, *, search: bool = True) -> re.Pattern:
+    """A regex matching any of the phrases as whole words (longest first at each position).
+
+    For searching (search=True) the match takes the separator before the phrase too (a space, a line
+    break, a bracket or a quote; the phrase is m.group()[1:]): a pattern that opens with a set of
+    characters lets re skip ahead to the next separator, twice as fast as a lookbehind would. Search
+    SEPARATOR + text, so that a phrase at the very start is found too. For re.match at a position
+    (search=False) the pattern is the phrases alone."""
     phrases = [p for p in phrases if p]
     if not phrases:
         return re.compile(r"(?!x)x")  # matches nothing
-    return re.compile(r"(?<![\w-])" + _pattern(_trie(phrases)) + r"(?![\w-])", flags)
+    core = _pattern(_trie(phrases)) + r"(?![\w-])"
+    return re.compile(r"[\s(\"'/]" + core if search else core, flags)

@@ -24,9 +24,9 @@ from herts_scraper.extract.facts.force import ForceFacts
 from herts_scraper.extract.facts.gazetteer import Place, gazetteer, place_key
 from herts_scraper.extract.facts.phrases import phrase_regex
 
-_WORD = r"(?:St\.|[A-Z][\w']*(?:-[\w']+)*)"
+_WORD = r"[A-Z][\w']*(?:-[\w']+)*(?:(?<=St)\.)?"  # opens with [A-Z]: re skips ahead fast
 _CONNECTOR = r"(?:upon|on|under|in|le|de|la|by|next|the|of|cum|en|super|sub)"
-RUN = re.compile(rf"(?<![\w'-]){_WORD}(?:(?: {_CONNECTOR})* {_WORD})*")
+RUN = re.compile(rf"{_WORD}(?:(?: {_CONNECTOR})* {_WORD})*")  # the character before is checked by the finder
 _CONNECTORS = frozenset("upon on under in le de la by next the of cum en super sub".split())
 _STREET_WORDS = frozenset("Road Street Lane Avenue Drive Close Way Crescent Place Gardens Grove Terrace Walk Row Square "
                           "Parade Rise Mews Path".split())
@@ -53,7 +53,7 @@ class PlaceRules:
 @cache
 def rules() -> PlaceRules:
     data = yaml.safe_load(importlib.resources.files(__package__).joinpath("places.yaml").read_text("utf-8"))
-    not_after = phrase_regex(p.lower() for p in data["not_after"])
+    not_after = phrase_regex((p.lower() for p in data["not_after"]), search=False)
     strong = "|".join(re.escape(w) for w in data["strong_context"])
     # "in Watford", "from the Luton area", "of Parsloes Avenue, Dagenham", "in Dover, Deal and Walmer"
     strong_before = re.compile(
@@ -101,27 +101,83 @@ def _choose(places: tuple[Place, ...], force: ForceFacts, strong: bool,
     return None
 
 
-def places(text: str, force: ForceFacts) -> list[tuple[Place, str]]:
+_lookups: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _lookup_sets(force: ForceFacts) -> tuple[frozenset[str], frozenset[str]]:
+    """(every name's key, every name's first word) of the gazetteer and the force's list, once per force."""
+    if force.name not in _lookups:
+        keys = frozenset(gazetteer()) | frozenset(force.extra)
+        _lookups[force.name] = (keys, frozenset(key.split(" ", 1)[0] for key in keys))
+    return _lookups[force.name]
+
+
+def _previous_word(text: str, pos: int) -> tuple[str, str]:
+    """The word before pos (lowercase, "the" passed over) and the character that ends it."""
+    j = pos
+    while j > 0 and text[j - 1] in " (\"":
+        j -= 1
+    end_char = text[j - 1] if j else ""
+    k = j
+    while k > 0 and text[k - 1].isalpha():
+        k -= 1
+    word = text[k:j].lower()
+    if word == "the":
+        return _previous_word(text, k)
+    return word, end_char
+
+
+def _strong_before(text: str, pos: int, rule: PlaceRules) -> bool:
+    word, end_char = _previous_word(text, pos)
+    if word in rule.strong_context:
+        return True
+    if end_char == "," or word in ("and", "or"):  # a list or an address: read further back
+        return rule.strong_before.search(text, max(0, pos - 100), pos) is not None
+    return False
+
+
+def _run_start(text: str, phrase: str, cursor: int) -> int:
+    """Where a run RUN.findall gave starts: its first whole-word occurrence from cursor."""
+    while True:
+        pos = text.find(phrase, cursor)
+        if pos < 0:
+            return pos
+        end = pos + len(phrase)
+        if pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] in "'-_"):
+            if end >= len(text) or not (text[end].isalnum() or text[end] in "'-"):
+                return pos
+        cursor = pos + 1
+
+
+def places(text: str, force: ForceFacts, lowered: str | None = None) -> list[tuple[Place, str]]:
     """[(place, how)], in order of first appearance, once each."""
     rule = rules()
     index = gazetteer()
     extra = force.extra
-    lowered = text.lower()
+    keys, first_words = _lookup_sets(force)
     out: list[tuple[Place, str]] = []
     seen: set[tuple[str, float | None]] = set()
-    for run in RUN.finditer(text):
-        words = run.group().split(" ")
-        n = len(words)
-        if n == 1:  # the common case: one capitalised word, most of them no place
-            key = _key(words)
-            if key not in index and key not in extra:
+    cursor = 0
+    # most runs are one capitalised word that names no place: a comprehension sets them aside
+    runs = [p for p in RUN.findall(text) if p.lower() in keys or not p.isalpha()]
+    for phrase in runs:
+        words = phrase.split(" ")
+        if len(words) == 1:
+            if _key(words) not in keys:
                 continue
+        elif not any(w.lower() in first_words for w in words):
+            continue
+        run_start = _run_start(text, phrase, cursor)
+        if run_start < 0:
+            continue
+        cursor = run_start + len(phrase)
+        n = len(words)
         start = 0
         while start < n - 1 and words[start] in rule.leading_words:
             start += 1
         i = start
         while i < n:
-            if words[i] in _CONNECTORS:
+            if words[i] in _CONNECTORS or (n > 1 and _key(words[i:i + 1]).split(" ", 1)[0] not in first_words):
                 i += 1
                 continue
             end = None
@@ -135,7 +191,7 @@ def places(text: str, force: ForceFacts) -> list[tuple[Place, str]]:
             if end is None:
                 i += 1
                 continue
-            found = _candidate(words, i, end, start, key, run, text, lowered, force, index, extra, rule)
+            found = _candidate(words, i, end, start, key, run_start, text, lowered, force, index, extra, rule)
             if found is not None and (found[0].name, found[0].lat) not in seen:
                 seen.add((found[0].name, found[0].lat))
                 out.append(found)
@@ -143,7 +199,7 @@ def places(text: str, force: ForceFacts) -> list[tuple[Place, str]]:
     return out
 
 
-def _candidate(words, i, end, start, key, run, text, lowered, force, index, extra, rule):
+def _candidate(words, i, end, start, key, run_start, text, lowered, force, index, extra, rule):
     n = len(words)
     if key in rule.not_places:
         return None
@@ -153,14 +209,14 @@ def _candidate(words, i, end, start, key, run, text, lowered, force, index, extr
             and tuple(words[end:end + 1]) not in rule.may_follow:
         return None  # "Watford General Hospital", "Hatfield Road"
     # where the name ends in the text
-    after = run.start() + len(" ".join(words[:end]))
+    after = run_start + len(" ".join(words[:end]))
     if words[end - 1].endswith("'s"):
         after -= 2
     if rule.not_after.match(lowered, after) or _AGE_AFTER.match(text, after) or _AND_INSTITUTION.match(text, after):
         return None
     if words[end - 1] in _STREET_WORDS and key not in extra:
         return None  # "Church Street": GeoNames knows a few streets as places
-    if i == start and _LOCATING.search(text, max(0, run.start() - 30), run.start()):
+    if i == start and _LOCATING.search(text, max(0, run_start - 30), run_start):
         return None
     if i > start:  # after a connector inside the run: "Company in the City of London"
         previous = words[i - 2] if words[i - 1] == "the" and i - 2 >= start else words[i - 1]
@@ -168,6 +224,6 @@ def _candidate(words, i, end, start, key, run, text, lowered, force, index, extr
     elif start > 0:
         strong = words[start - 1].lower() in rule.strong_context
     else:
-        strong = rule.strong_before.search(text, max(0, run.start() - 100), run.start()) is not None
+        strong = _strong_before(text, run_start, rule)
     candidates = extra.get(key, ()) + index.get(key, ())
     return _choose(candidates, force, strong, key in rule.needs_context)

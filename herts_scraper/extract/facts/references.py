@@ -30,17 +30,19 @@ _TOKEN = (
     r"|\d{3,12}[A-Za-z]?(?![\w/*]|\s\d|[.,]\d)"            # 21000063162, 915; not 0800 555 111
     r")"
 )
-_LEAD = (r"(?i:\b(?:quot(?:e|es|ed|ing)|ref(?:erence)?s?|incident|log|cad|occurrence|serial|crime\s+number"
-         r"|crime\s+ref(?:erence)?|report\s+number|event\s+number|job\s+number)\b)")
+# The lead-in words, found in the lowered text (a pattern of literals: cheap over a whole article);
+# what follows them is matched at their end.
+LEAD = re.compile(r"quot(?:e|es|ed|ing)\b|ref(?:erence)?s?\b|incident\b|log\b|cad\b|occurrence\b|serial\b"
+                  r"|crime\s+(?:number|ref(?:erence)?)\b|report\s+number\b|event\s+number\b|job\s+number\b")
 _FILLER = (r"(?i:(?:[\s:#.-]+(?:the|crime|incident|log|reference|references|ref|number|numbers|no|num|serial"
            r"|occurrence|event|cad|report|police|investigation|job|of)\b)*)[\s:#-]*")
-LEAD_IN = re.compile(_LEAD + _FILLER + _TOKEN)
+AFTER_LEAD = re.compile(_FILLER + _TOKEN)
 _DATE_LIKE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|(?:19|20)\d\d|\d{1,2}[.:]\d\d")
 _PHONE = re.compile(r"101|999|111|0\d{9,10}|0[1-9]\d{2,4}")
 _NOT_AFTER = re.compile(r"\s*(?:%|am\b|pm\b|hrs\b|hours\b|years?\b|yrs\b|mph\b|miles?\b|metres?\b|people\b"
                         r"|officers\b|pounds\b|kg\b|grams?\b|times\b|cars\b|vehicles\b|-year)", re.I)
 
-OPERATION = re.compile(r"\b(?:Operation|Op\.?|Project)\s+[\"']?(?P<name>[A-Z][A-Za-z]+(?:-[A-Za-z]+)?)\b")
+OPERATION = re.compile(r"(?:Operation|Op|Project)\.?\s+[\"']?(?P<name>[A-Z][A-Za-z]+(?:-[A-Za-z]+)?)\b")
 _NOT_OPERATION = frozenset(
     "manager managers officer officers team teams lead leader room support centre center the a an is was has and"
     " coordinator co-ordinator worker workers board group unit director of in on at for to with which this that"
@@ -57,16 +59,24 @@ def _is_reference(value: str, text: str, end: int) -> bool:
     return not _NOT_AFTER.match(text, end)
 
 
-def references(text: str, force: ForceFacts) -> list[tuple[str, str]]:
+def references(text: str, force: ForceFacts, lowered: str | None = None) -> list[tuple[str, str]]:
     """[(reference as printed, how)], in order of first appearance, once each."""
     found: list[tuple[int, str, str]] = []
-    for m in LEAD_IN.finditer(text):
+    lowered = text.lower() if lowered is None else lowered
+    for lead in LEAD.finditer(lowered):
+        if lead.start() and lowered[lead.start() - 1].isalnum():
+            continue
+        m = AFTER_LEAD.match(text, lead.end())
+        if m is None or not m.group("ref"):
+            continue
         value = m.group("ref")
         if _is_reference(value, text, m.end()):
-            lead = " ".join(text[m.start():m.start("ref")].split()).rstrip(" :#-")
-            found.append((m.start("ref"), value, f"lead-in '{lead}'"))
+            words = " ".join(text[lead.start():m.start("ref")].split()).rstrip(" :#-")
+            found.append((m.start("ref"), value, f"lead-in '{words}'"))
     if force.reference_format is not None:
         for m in force.reference_format.finditer(text):
+            if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "/*_"):
+                continue
             if _is_reference(m.group(), text, m.end()):
                 found.append((m.start(), m.group(), f"profile reference format ({force.name})"))
     found.sort(key=lambda f: f[0])
@@ -87,6 +97,8 @@ def operations(text: str) -> list[tuple[str, str]]:
     if "Op" not in text and "Project" not in text:
         return out
     for m in OPERATION.finditer(text):
+        if m.start() and text[m.start() - 1].isalnum():
+            continue
         name = m.group("name")
         if name.lower() in _NOT_OPERATION or name.lower() in seen:
             continue

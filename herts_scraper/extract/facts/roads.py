@@ -14,11 +14,11 @@ _STREET_WORDS = ("Road|Street|Lane|Avenue|Drive|Close|Way|Crescent|Place|Gardens
                  "|Parade|Rise|Mews|Path|Bypass|By-pass|Boulevard|Broadway|Causeway|Circus|Embankment|Esplanade"
                  "|Promenade|Highway|Quay|Croft|Mead|Chase|Wharf|Wynd|Brow|Green|Gate|Hill|View|Vale|End")
 _NAME_WORD = r"(?:St\.?|[A-Z][\w']*(?:-[A-Za-z][\w']*)*)"
-ROAD = re.compile(
-    rf"(?<![\w'-])(?:{_NAME_WORD} ){{1,4}}(?:{_STREET_WORDS})(?: (?:East|West|North|South|Upper|Lower))?"
-    r"(?![\w'-]| [A-Z][a-z])"
-    r"|(?<![\w/-])[ABM]\d{1,4}(?:\(M\))?(?![\w/-])"
-)
+# A road is found from its street word (capitalised literals: cheap over a whole article), its name
+# read from the few capitalised words before it; numbered roads from their letter.
+STREET_WORD = re.compile(rf"(?:{_STREET_WORDS})(?: (?:East|West|North|South|Upper|Lower))?(?![\w'-]| [A-Z][a-z])")
+_NAME_BEFORE = re.compile(rf"(?<![\w'-])(?:{_NAME_WORD} ){{1,4}}$")
+NUMBERED = re.compile(r"[ABM]\d{1,4}(?:\(M\))?(?![\w/-])")
 # Words that end a hill's, a green's or a view's name as often as a road's: a road only as "The Green".
 _WEAK = frozenset("Green Gate Hill View Vale End".split())
 _SIDES = frozenset("East West North South Upper Lower".split())
@@ -31,8 +31,18 @@ def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
     leading = rules().leading_words | _MORE_LEADING
     index = gazetteer()
     out, seen = [], set()
-    for m in ROAD.finditer(text):
-        road = m.group()
+    found = []
+    for m in STREET_WORD.finditer(text):
+        if m.start() and text[m.start() - 1] != " ":
+            continue
+        name = _NAME_BEFORE.search(text, max(0, m.start() - 60), m.start())
+        if name is not None:
+            found.append((name.start(), text[name.start():m.end()]))
+    for m in NUMBERED.finditer(text):
+        if not m.start() or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "/-"):
+            found.append((m.start(), m.group()))
+    found.sort()
+    for _, road in found:
         if road[0] in "ABM" and road[1].isdigit():
             how = "numbered road"
         else:
