@@ -94,3 +94,10 @@ def facts_json(facts: list[Fact]) -> dict[str, list]:
         else:
             out[fact.field].append(fact.value)
     return out
+
+
+def facts_document(facts: list[Fact]) -> dict:
+    """What `herts-scraper extract --format json` adds to the article: facts_json's eight keys, and
+    `facts`, the evidence: [{field, value, how, detail}, ...]."""
+    return {**facts_json(facts),
+            "facts": [{"field": f.field, "value": f.value, "how": f.how, "detail": f.detail} for f in facts]}

@@ -100,7 +100,7 @@ def _dates(lowered: str):
         else:
             before = _MONTH_BEFORE.search(lowered, max(0, pos - 12), pos)
             m = _MONTH_FIRST_TAIL.match(lowered, pos) if before else None
-            if m is None:
+            if m is None or before is None:
                 continue
             start, last = before.start(), m.end()
             days, month, year = [m.group("d2")], before.group("m2"), m.group("y2")

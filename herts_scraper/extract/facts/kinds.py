@@ -47,7 +47,8 @@ def vocabulary() -> Vocabulary:
                 raise ValueError(f"vocabulary.yaml: {name!r} is not one of the {field} (docs/facts.md)")
             thresholds[(field, name)] = int(spec["threshold"])
             if spec.get("absorbed_by"):
-                absorbed_by[(field, name)] = (tuple(spec["absorbed_by"]["groups"]), int(spec["absorbed_by"]["keep_weight"]))
+                absorbing = spec["absorbed_by"]
+                absorbed_by[(field, name)] = (tuple(absorbing["groups"]), int(absorbing["keep_weight"]))
             for weight, phrases in spec["cues"].items():
                 for phrase in phrases:
                     cues[phrase.lower()].append((field, name, int(weight)))

@@ -34,7 +34,8 @@ _GENDER_WORD = "|".join(sorted(_NOUNS, key=len, reverse=True))
 # it are read from a short window.
 YEAR_OLD = re.compile(r"years?[- ]olds?(?![\w-])")
 _AGE_BEFORE = re.compile(rf"(?<![\w-])(?P<age>{_NUMBER})[- ]$")
-_NOUN_AFTER = re.compile(r",? (?:(?:teenage|young|elderly|local|british|white|black|asian|unnamed|injured|older|younger) )?"
+_NOUN_AFTER = re.compile(r",? (?:(?:teenage|young|elderly|local|british|white|black|asian|unnamed|injured|older"
+                         r"|younger) )?"
                          rf"(?P<noun>{_GENDER_WORD})\b")
 AGED = re.compile(rf"aged (?:just |only )?(?P<age>{_NUMBER})\b(?P<more>(?:,? (?:and|&) {_NUMBER}|, {_NUMBER})*)"
                   r"(?! ?(?:-|to|or|months?|weeks?|days?)\b)")

@@ -28,8 +28,8 @@ _WORD = r"[A-Z][\w']*(?:-[\w']+)*(?:(?<=St)\.)?"  # opens with [A-Z]: re skips a
 _CONNECTOR = r"(?:upon|on|under|in|le|de|la|by|next|the|of|cum|en|super|sub)"
 RUN = re.compile(rf"{_WORD}(?:(?: {_CONNECTOR})* {_WORD})*")  # the character before is checked by the finder
 _CONNECTORS = frozenset("upon on under in le de la by next the of cum en super sub".split())
-_STREET_WORDS = frozenset("Road Street Lane Avenue Drive Close Way Crescent Place Gardens Grove Terrace Walk Row Square "
-                          "Parade Rise Mews Path".split())
+_STREET_WORDS = frozenset("Road Street Lane Avenue Drive Close Way Crescent Place Gardens Grove Terrace Walk Row "
+                          "Square Parade Rise Mews Path".split())
 _AGE_AFTER = re.compile(r",? \(?\d{1,2}\)?[,)]")  # "Preston, 34," names a person
 # "in the direction of Bedmond", "west of Oxford": a place that only locates another
 _LOCATING = re.compile(r"(?:direction of|(?:north|south|east|west)(?:-?(?:east|west))? of|, near)\s+(?:the\s+)?$", re.I)
