@@ -36,7 +36,7 @@ _BIRTH = re.compile(r"(?:born|birth|dob|d\.o\.b)\W*(?:on\W*)?$")
 # "between 2 April and 6 April 2019": the first date takes the year of the second
 _RANGE_END = re.compile(rf"\s*(?:and|to|until|till|-)\s+(?:{_WEEKDAY}\s+)?{_DAY}(?:\s+of)?\s+{_MONTH}\b"
                         rf",?\s+(?P<y>{_YEAR})\b")
-_NOTICE_LINE = re.compile(r"^\s*(?:issued|published|posted|updated|date|last updated)\b", re.M)
+_NOTICE_LINE = re.compile(r"^[ \t]*(?:issued|published|posted|updated|date|last updated)\b", re.M)
 _HEARING = re.compile(r"\b(?:appear(?:s|ed|ing|ance)?|remanded|hearing|trial|bail(?:ed)? until|bailed|court on)\b")
 _RESULT = re.compile(r"\b(?:sentenced|jailed|convicted|guilty|acquitted|fined|ordered|banned|charged|arrested|"
                      r"died|found|attacked|assaulted|stolen|happened|occurred|took place|reported|collision|"
