@@ -129,7 +129,7 @@ def incident_dates(text: str, published: dt.date | None) -> list[tuple[str, str]
             continue  # a day and month alone: no year to give it (docs/facts.md)
         if _BIRTH.search(lowered, max(0, start - 20), start):
             continue
-        if notices and any(n <= start < lowered.find("\n", n) for n in notices):
+        if notices and any(n <= start < (lowered.find("\n", n) % (len(lowered) + 1)) for n in notices):
             continue
         if _hearing_only(lowered, start):
             continue
