@@ -59,16 +59,38 @@ def _age(text: str) -> int | None:
     return value if value is not None and 0 < value < 120 else None
 
 
-def _gender(noun: str | None, age: int, text: str, end: int) -> str:
+_TITLE_BEFORE = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.? [A-Z][\w'-]*(?: [A-Z][\w'-]*)?,?(?: who (?:is|was))? $")
+_ALL_PRONOUNS = re.compile(r"\b(?:(?P<male>he|his|him|himself)|(?P<female>she|her|hers|herself))\b")
+
+
+class _Article:
+    """The article's own sex, when every gendered pronoun in it is of one (computed on first use)."""
+
+    def __init__(self, lowered: str):
+        self.lowered = lowered
+        self._sex: str | None | bool = False
+
+    @property
+    def sex(self) -> str | None:
+        if self._sex is False:
+            found = {"male" if m.group("male") else "female" for m in _ALL_PRONOUNS.finditer(self.lowered)}
+            self._sex = found.pop() if len(found) == 1 else None
+        return self._sex  # type: ignore[return-value]
+
+
+def _gender(noun: str | None, age: int, text: str, end: int, article: _Article | None = None) -> str:
     sex = _NOUNS.get(noun.lower()) if noun else None
     if sex in ("man", "woman", "boy", "girl"):
         return sex
     if sex is None:  # no gendered noun: the pronoun that follows, within the next sentence or so
         window = text[end:end + 220]
         m = _PRONOUN.search(window)
-        if m is None:
+        if m is not None:
+            sex = "male" if m.group("male") else "female"
+        elif article is not None and article.sex is not None:
+            sex = article.sex  # "he" and "his" throughout, and no "she": the people are men or boys
+        else:
             return "person"
-        sex = "male" if m.group("male") else "female"
     if sex == "male":
         return "man" if age >= 18 else "boy"
     return "woman" if age >= 18 else "girl"
@@ -77,6 +99,7 @@ def _gender(noun: str | None, age: int, text: str, end: int) -> str:
 def people(text: str, lowered: str | None = None) -> list[tuple[int, str, str]]:
     """[(age, gender, how)], in order of first appearance, once each (age, gender)."""
     lowered = text.lower() if lowered is None else lowered
+    article = _Article(lowered)
     found: list[tuple[int, int, str, str]] = []  # (position, age, gender, how)
     for m in YEAR_OLD.finditer(lowered):
         before = _AGE_BEFORE.search(lowered, max(0, m.start() - 22), m.start())
@@ -86,7 +109,9 @@ def people(text: str, lowered: str | None = None) -> list[tuple[int, str, str]]:
         noun = _NOUN_AFTER.match(lowered, m.end())
         if age is None or (noun is None and _NOT_PEOPLE.match(lowered, m.end())):
             continue
-        found.append((before.start(), age, _gender(noun and noun.group("noun"), age, text, m.end()), "'N-year-old'"))
+        title = None if noun else _TITLE_BEFORE.search(text, max(0, before.start() - 40), before.start())
+        sex = noun.group("noun") if noun else (_TITLE_GENDER[title.group(1)] if title else None)
+        found.append((before.start(), age, _gender(sex, age, text, m.end(), article), "'N-year-old'"))
     for m in AGED.finditer(lowered):
         if m.start() and lowered[m.start() - 1].isalnum():
             continue  # "managed 3", "engaged 20"
@@ -94,14 +119,15 @@ def people(text: str, lowered: str | None = None) -> list[tuple[int, str, str]]:
         for a in [m.group("age"), *re.findall(_NUMBER, m.group("more") or "")]:
             age = _age(a)
             if age is not None:
-                found.append((m.start(), age, _gender(noun and noun.group("noun"), age, text, m.end()), "'aged N'"))
+                found.append((m.start(), age, _gender(noun and noun.group("noun"), age, text, m.end(), article),
+                              "'aged N'"))
     for m in NAME_AGE.finditer(text):
         name = _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())
         age = _age(m.group("age1") or m.group("age2"))
         if name is None or age is None:
             continue
         sex = _TITLE_GENDER.get(name.group("first"))
-        found.append((name.start(), age, _gender(sex, age, text, m.end()), "'Name, N,'"))
+        found.append((name.start(), age, _gender(sex, age, text, m.end(), article), "'Name, N,'"))
     found.sort(key=lambda f: f[0])
     out, seen = [], set()
     for _, age, gender, how in found:
