@@ -247,8 +247,12 @@ def test_people_with_an_age_and_a_gender():
 
 
 def test_a_named_person_takes_the_gender_of_the_pronoun_that_follows():
-    out = facts("John Smith, 45, of Park Road, was charged. He will appear in court. A 17-year-old was also held.")
+    out = facts("Sgt Jones said she was pleased. John Smith, 45, of Park Road, was charged. He will appear in "
+                "court. A 17-year-old was also held.")
     assert out["people"] == [{"age": 45, "gender": "man"}, {"age": 17, "gender": "person"}]
+    # no pronoun close by, but the article speaks of men only
+    out = facts("A 17-year-old was also held. Officers searched the car and found his phone. He was bailed.")
+    assert out["people"] == [{"age": 17, "gender": "boy"}]
 
 
 @pytest.mark.parametrize("sentence", [
