@@ -280,6 +280,12 @@ def test_dates_ahead_of_publication_of_birth_and_without_a_year_or_weekday_are_l
     assert out["incident_dates"] == []
 
 
+def test_a_date_in_brackets_after_a_name_is_a_birth_date_and_a_weekday_ahead_an_event_to_come():
+    out = facts("Jordan Green (18/01/2001) of Mill Lane was charged. Today (10/03/21) he was sentenced. Join us "
+                "from Monday June 14 to Sunday June 20 for our week of action.", published="2021-03-10")
+    assert out["incident_dates"] == ["2021-03-10"]
+
+
 # -- the command ----------------------------------------------------------------------------------
 def test_extract_json_shows_every_field_and_the_evidence(tmp_path):
     page = tmp_path / "page.html"
@@ -323,9 +329,10 @@ def test_every_corpus_record_gives_facts_and_never_a_phone_number_or_a_date_as_a
             assert not PHONE_OR_DATE.fullmatch(reference), (path, reference)
 
 
-# Floors a little under the dev-set figures (bench/facts_score.py): a regression fails here.
-FLOORS = {"references": (0.95, 0.93), "operations": (0.95, 0.95), "kinds": (0.80, 0.90), "offences": (0.73, 0.87),
-          "places": (0.92, 0.94), "roads": (0.95, 0.90), "people": (0.75, 0.74), "incident_dates": (0.65, 0.92)}
+# Floors a little under the development set's figures (parts 1-2, bench/facts_score.py): a regression
+# fails here. The held-out parts are measured, not floored: the rules were not tuned on them.
+FLOORS = {"references": (0.95, 0.93), "operations": (0.95, 0.95), "kinds": (0.80, 0.90), "offences": (0.74, 0.87),
+          "places": (0.92, 0.94), "roads": (0.95, 0.90), "people": (0.82, 0.78), "incident_dates": (0.91, 0.94)}
 
 
 @pytest.mark.slow
@@ -335,7 +342,7 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_their_floors(tmp
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "facts_score.py"), "--out", str(out)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
-    figures = json.loads(out.read_text())["all"]["fields"]
+    figures = json.loads(out.read_text())["dev"]["fields"]
     for field, (precision, recall) in FLOORS.items():
         assert figures[field]["precision"] >= precision, (field, figures[field])
         assert figures[field]["recall"] >= recall, (field, figures[field])

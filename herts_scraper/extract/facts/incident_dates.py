@@ -33,11 +33,13 @@ _MONTH_BEFORE = re.compile(rf"\b(?P<m2>{_MONTH})\s+$")
 _MONTH_FIRST_TAIL = re.compile(rf"(?P<d2>{_DAY})\b(?:,?\s+(?P<y2>{_YEAR})\b)?")
 _WEEKDAY_BEFORE = re.compile(rf"\b(?P<wd>{_WEEKDAY})\b{_BETWEEN}$")
 _BIRTH = re.compile(r"(?:born|birth|dob|d\.o\.b)\W*(?:on\W*)?$")
+# "Jordan Short (18/01/2001) of ...": a date in brackets after a name is a date of birth
+_NAME_BRACKET = re.compile(r"\b(?!Today|Yesterday|Tonight|Tomorrow|[A-Z][a-z]*day\b)[A-Z][\w'-]+ \($")
 # "between 2 April and 6 April 2019": the first date takes the year of the second
 _RANGE_END = re.compile(rf"\s*(?:and|to|until|till|-)\s+(?:{_WEEKDAY}\s+)?{_DAY}(?:\s+of)?\s+{_MONTH}\b"
                         rf",?\s+(?P<y>{_YEAR})\b")
 _NOTICE_LINE = re.compile(r"^[ \t]*(?:issued|published|posted|updated|date|last updated)\b", re.M)
-_HEARING = re.compile(r"\b(?:appear(?:s|ed|ing|ance)?|remanded|hearing|trial|bail(?:ed)? until|bailed|court on)\b")
+_HEARING = re.compile(r"\b(?:appear(?:s|ed|ing|ance)?|remanded|hearing|trial|bail(?:ed)? until|bailed)\b")
 _RESULT = re.compile(r"\b(?:sentenced|jailed|convicted|guilty|acquitted|fined|ordered|banned|charged|arrested|"
                      r"died|found|attacked|assaulted|stolen|happened|occurred|took place|reported|collision|"
                      r"incident)\b")
@@ -58,9 +60,16 @@ def _infer_year(day: int, month: int, weekday: int | None, published: dt.date) -
     latest = candidates[0]
     if weekday is None or latest.weekday() == weekday:
         return latest
+    for year in (published.year, published.year + 1):  # "Monday June 17" of an event ahead
+        try:
+            ahead = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if published < ahead and ahead.weekday() == weekday:
+            return None
     if (published - latest).days <= 62 and min((latest.weekday() - weekday) % 7, (weekday - latest.weekday()) % 7) == 1:
         return latest  # a misprinted weekday ("last Wednesday (October 12)" of a Thursday)
-    return next((d for d in candidates if d.weekday() == weekday), None)
+    return next((d for d in candidates[:3] if d.weekday() == weekday), None)  # no more than two years back
 
 
 def _year(text: str | None) -> int | None:
@@ -127,7 +136,8 @@ def incident_dates(text: str, published: dt.date | None) -> list[tuple[str, str]
             continue
         if year is None and (weekday is None or published is None):
             continue  # a day and month alone: no year to give it (docs/facts.md)
-        if _BIRTH.search(lowered, max(0, start - 20), start):
+        if _BIRTH.search(lowered, max(0, start - 20), start) or (
+                month.isdigit() and _NAME_BRACKET.search(text, max(0, start - 30), start)):
             continue
         if notices and any(n <= start < (lowered.find("\n", n) % (len(lowered) + 1)) for n in notices):
             continue
