@@ -4,7 +4,7 @@
     .venv/bin/python bench/run.py --quick      # smaller scales, about a minute (smoke test)
     .venv/bin/python bench/run.py --only crawl,extract
 
-Sections: replica, crawl, extract, general, memory, nightly, reparse, fields, listing, forces,
+Sections: replica, crawl, extract, facts, general, memory, nightly, reparse, fields, listing, forces,
 distributed (see bench/README.md).
 Prints a table (figure, value, target, pass/fail) and writes bench/results.json;
 with --only, the figures measured update those already in results.json.
@@ -43,7 +43,7 @@ from benchlib import (
     word_f1,
 )
 
-SECTIONS = ("replica", "crawl", "extract", "general", "memory", "nightly", "reparse", "fields", "listing", "forces",
+SECTIONS = ("replica", "crawl", "extract", "facts", "general", "memory", "nightly", "reparse", "fields", "listing", "forces",
             "distributed")
 FORCES = 10  # the forces section: one crawl of this many forces' replicas
 RESULTS = BENCH / "results.json"
@@ -316,6 +316,16 @@ class Bench:
         for k, g in self.details["extract"]["groups"].items():
             log(f"  {k:34s} {g['pages']:5d} pages  ours {g['ours_ms']:.2f} ms F1 {g['ours_f1']:.4f}  "
                 f"trafilatura {g['trafilatura_ms']:.2f} ms F1 {g['trafilatura_f1']:.4f}")
+
+    def section_facts(self) -> None:
+        """extract_article alone against extract_article + extract_facts on the same pages: what the
+        police facts add to the extraction of a page (the issue's bound: at most 25%)."""
+        from facts_bench import measure
+
+        figures, details = measure(step=self.scale["extract_step"], corpus_limit=self.scale["corpus_limit"],
+                                   repeats=self.scale["extract_repeats"], log=log)
+        self.results.update(figures)
+        self.details["facts"] = details
 
     def section_general(self) -> None:
         """Pages of other sites: the article-extraction benchmark (bench/general.py), when it is here."""
@@ -668,6 +678,11 @@ def targets(r: dict) -> list[tuple[str, str, str, bool | None]]:
         ("trafilatura_body_f1", "", "", None),
         ("extract_pages_not_by_profile", "", "= 0 (profile pages never take the fallback)",
          ok(lambda: get("extract_pages_not_by_profile") == 0)),
+        ("facts_ms_per_page", "ms", "(extract_facts on an extracted article)", None),
+        ("facts_overhead_ratio", "x", "<= 1.25 (extract_article + extract_facts / extract_article)",
+         ok(lambda: get("facts_overhead_ratio") <= 1.25)),
+        ("facts_overhead_ratio_replica", "x", "(replica pages)", None),
+        ("facts_overhead_ratio_corpus", "x", "(corpus records as pages)", None),
         ("general_body_f1", "", ">= 0.95 and >= trafilatura's (181 pages of other sites)",
          ok(lambda: get("general_body_f1") >= max(0.95, get("general_trafilatura_body_f1")))),
         ("general_trafilatura_body_f1", "", "(trafilatura's defaults)", None),

@@ -115,7 +115,10 @@ def _cmd_extract(args) -> int:
     except RejectedPage as exc:
         raise CommandError(f"{args.page} is not an article page: {exc}", EXIT_FAILED) from None
     if args.format == "json":
-        print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+        from herts_scraper.extract.facts import extract_facts, facts_document
+
+        document = {**article.to_dict(), **facts_document(extract_facts(article, profile))}
+        print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(article.to_record())
     if article.status != "ok":
@@ -581,7 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("extract", "print the record of one saved article page, without network")
     p.add_argument("page", help="the saved HTML file (- for standard input)")
     p.add_argument("--url", required=True, help="the URL the page was fetched from")
-    p.add_argument("--format", choices=("record", "json"), default="record", help="the reference record, or JSON")
+    p.add_argument("--format", choices=("record", "json"), default="record",
+                   help="the reference record, or JSON (the article and its police facts: docs/facts.md)")
     p.add_argument("--profile", metavar="NAME", help=PROFILE_HELP)
     p.set_defaults(func=_cmd_extract)
 
