@@ -43,8 +43,8 @@ from benchlib import (
     word_f1,
 )
 
-SECTIONS = ("replica", "crawl", "extract", "facts", "general", "memory", "nightly", "reparse", "fields", "listing", "forces",
-            "distributed")
+SECTIONS = ("replica", "crawl", "extract", "facts", "general", "memory", "nightly", "reparse", "fields", "listing",
+            "forces", "distributed")
 FORCES = 10  # the forces section: one crawl of this many forces' replicas
 RESULTS = BENCH / "results.json"
 
