@@ -52,9 +52,29 @@ def vocabulary() -> Vocabulary:
             for weight, phrases in spec["cues"].items():
                 for phrase in phrases:
                     cues[phrase.lower()].append((field, name, int(weight)))
+    _inherit_other_fields(cues)
     regex = phrase_regex(cues)
     return Vocabulary(regex, {p: tuple(v) for p, v in cues.items()}, thresholds, int(data.get("head_factor", 2)),
                       absorbed_by)
+
+
+def _inherit_other_fields(cues: dict[str, list[tuple[str, str, int]]]) -> None:
+    """The longest phrase at a position is the only one read, so a phrase that cues one field only
+    ("fatal road traffic collision", an offence) would hide a shorter phrase inside it that cues the
+    other ("road traffic collision", a kind). Each field reads its own longest phrase: a phrase
+    takes, for a field it says nothing of, the cues of the longest phrases inside it that do."""
+    for phrase in list(cues):
+        words = phrase.split(" ")
+        fields_named = {field for field, _, _ in cues[phrase]}
+        for field in {"kinds", "offences"} - fields_named:
+            taken: list[range] = []
+            for size in range(len(words) - 1, 0, -1):
+                for start in range(len(words) - size + 1):
+                    span = range(start, start + size)
+                    inner = [c for c in cues.get(" ".join(words[start:start + size]), ()) if c[0] == field]
+                    if inner and not any(set(span) & set(t) for t in taken):
+                        taken.append(span)
+                        cues[phrase] += inner
 
 
 def kinds_and_offences(text: ArticleText) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
