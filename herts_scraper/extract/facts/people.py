@@ -60,11 +60,15 @@ def _age(text: str) -> int | None:
 
 
 _TITLE_BEFORE = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.? [A-Z][\w'-]*(?: [A-Z][\w'-]*)?,?(?: who (?:is|was))? $")
-_ALL_PRONOUNS = re.compile(r"\b(?:(?P<male>he|his|him|himself)|(?P<female>she|her|hers|herself))\b")
+# The article's words for people of one sex: its pronouns, and nouns ("five men were charged", "a Hanley man")
+_ALL_PRONOUNS = re.compile(r"\b(?:(?P<male>he|his|him|himself|man|men|males?|boys?|gentlem[ae]n|sons?|brothers?"
+                           r"|husbands?|fathers?)"
+                           r"|(?P<female>she|her|hers|herself|wom[ae]n|females?|girls?|lad(?:y|ies)|daughters?"
+                           r"|sisters?|wi(?:fe|ves)|mothers?))\b")
 
 
 class _Article:
-    """The article's own sex, when every gendered pronoun in it is of one (computed on first use)."""
+    """The article's own sex, when every gendered pronoun and noun in it is of one (computed on first use)."""
 
     def __init__(self, lowered: str):
         self.lowered = lowered
