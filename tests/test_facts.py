@@ -255,6 +255,31 @@ def test_a_named_person_takes_the_gender_of_the_pronoun_that_follows():
     assert out["people"] == [{"age": 17, "gender": "boy"}]
 
 
+def test_the_articles_nouns_of_one_sex_give_the_gender():
+    out = facts("Four men were charged after a raid. Alan Reed, 45, of Mill Lane, and Ben Shaw, 37, of Elm Road, "
+                "were remanded.")
+    assert out["people"] == [{"age": 45, "gender": "man"}, {"age": 37, "gender": "man"}]
+    # a woman too: the text does not say which is which
+    out = facts("A man and a woman were charged. Alan Reed, 45, of Mill Lane, was remanded.")
+    assert out["people"] == [{"age": 45, "gender": "person"}]
+
+
+def test_a_noun_or_a_first_name_then_the_age():
+    out = facts("A woman, 30, and two men, aged, 22 and 25, were held. A fourth man, 40, was bailed. "
+                "This is what happened to Peter, 75, from Ware: he lost his savings.")
+    assert out["people"] == [{"age": 30, "gender": "woman"}, {"age": 22, "gender": "man"},
+                             {"age": 25, "gender": "man"}, {"age": 40, "gender": "man"},
+                             {"age": 75, "gender": "man"}]
+    assert facts("It happened on Monday, 12 and more were there.")["people"] == []
+
+
+def test_two_ages_joined_by_and_are_two_people_and_an_age_given_twice_is_one():
+    out = facts("An 18-year-old woman and 17-year-old girl were spoken to.")
+    assert out["people"] == [{"age": 18, "gender": "woman"}, {"age": 17, "gender": "girl"}]
+    out = facts("A 17-year-old boy was stabbed at a party. Both friends were 17-years-old.")
+    assert out["people"] == [{"age": 17, "gender": "boy"}]
+
+
 @pytest.mark.parametrize("sentence", [
     "A cyclist in his 40s was hurt.",
     "The suspects are aged between 20 and 30.",

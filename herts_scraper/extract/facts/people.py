@@ -37,14 +37,23 @@ _AGE_BEFORE = re.compile(rf"(?<![\w-])(?P<age>{_NUMBER})[- ]$")
 _NOUN_AFTER = re.compile(r",? (?:(?:teenage|young|elderly|local|british|white|black|asian|unnamed|injured|older"
                          r"|younger) )?"
                          rf"(?P<noun>{_GENDER_WORD})\b")
-AGED = re.compile(rf"aged (?:just |only )?(?P<age>{_NUMBER})\b(?P<more>(?:,? (?:and|&) {_NUMBER}|, {_NUMBER})*)"
+AGED = re.compile(rf"aged,? (?:just |only )?(?P<age>{_NUMBER})\b(?P<more>(?:,? (?:and|&) {_NUMBER}|, {_NUMBER})*)"
                   r"(?! ?(?:-|to|or|months?|weeks?|days?)\b)")
 _NOUN_BEFORE = re.compile(rf"\b(?P<noun>{_GENDER_WORD}),? (?:who is |who was |was |is )?$")
 # "John Smith, 34, of Watford", "Smith (34)"
 NAME_AGE = re.compile(r", (?P<age1>\d{1,2})(?=[,.;] | and | of | from )| \((?P<age2>\d{1,2})\)")
-_NAME_BEFORE = re.compile(r"\b(?P<first>Mr|Mrs|Ms|Miss|[A-Z][a-z'-]+) [A-Z][A-Za-z'-]+$")
-_APPROXIMATE = re.compile(r"(?:about|around|approximately|roughly|estimated|between|late|early|mid|or|to|and|-|"
-                          r"believed to be|thought to be|possibly|perhaps|over|under|some)\W*$", re.I)
+_NAME_BEFORE = re.compile(r"\b(?P<first>Mr|Mrs|Ms|Miss|[A-Z][a-z'-]+) [A-Z][A-Za-z'-]+$"
+                          # a first name alone ("James, 75,") after a word in lower case or a comma
+                          r"|(?<=[a-z,] )(?P<single>[A-Z][a-z'-]{2,})$"
+                          # "a woman, 30,", "a fourth man, 40,"
+                          r"|\b(?:[Aa]n?|[Tt]he|[Oo]ne) (?:[a-z]+ )?(?P<noun>" + _GENDER_WORD + ")$")
+# Words that stand capitalised before ", N," and are no one's name
+_NOT_NAMES = frozenset("January February March April May June July August September October November December "
+                       "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+# "about 16", "16 to 18-year-olds"; but "an 18-year-old woman and 17-year-old girl" are two people
+_APPROXIMATE = re.compile(r"(?:(?:about|around|approximately|roughly|estimated|between|late|early|mid|"
+                          r"believed to be|thought to be|possibly|perhaps|over|under|some)\W*"
+                          r"|\d\s*(?:or|to|and|-)\s*|\d\s*(?:or|to|and|-)\W*)$", re.I)
 _PRONOUN = re.compile(r"\b(?:(?P<male>he|him|his|himself|the (?:boy|man|male|teenage boy|schoolboy|father|son))"
                       r"|(?P<female>she|her|herself"
                       r"|the (?:girl|woman|female|teenage girl|schoolgirl|mother|daughter)))\b", re.I)
@@ -128,13 +137,17 @@ def people(text: str, lowered: str | None = None) -> list[tuple[int, str, str]]:
     for m in NAME_AGE.finditer(text):
         name = _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())
         age = _age(m.group("age1") or m.group("age2"))
-        if name is None or age is None:
+        if name is None or age is None or name.group("single") in _NOT_NAMES:
             continue
-        sex = _TITLE_GENDER.get(name.group("first"))
+        sex = name.group("noun") or _TITLE_GENDER.get(name.group("first") or "")
         found.append((name.start(), age, _gender(sex, age, text, m.end(), article), "'Name, N,'"))
     found.sort(key=lambda f: f[0])
+    # "a 17-year-old boy ... both 17-years-old": an age without a gender that another mention of it gives
+    gendered = {age for _, age, gender, _ in found if gender != "person"}
     out, seen = [], set()
     for _, age, gender, how in found:
+        if gender == "person" and age in gendered:
+            continue
         if (age, gender) not in seen:
             seen.add((age, gender))
             out.append((age, gender, how))
