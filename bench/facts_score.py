@@ -28,6 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from herts_scraper.extract.facts import FIELDS, facts_json, facts_of_text  # noqa: E402
+from herts_scraper.extract.facts.gazetteer import gazetteer, place_key  # noqa: E402
 from herts_scraper.profiles import bundled_profiles, load_profile  # noqa: E402
 from herts_scraper.record import parse_record  # noqa: E402
 
@@ -91,6 +92,17 @@ def norm(value) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
+def same_place(name: str, predicted: set[str]) -> str:
+    """A labelled place as the extractor names it, where the gazetteer says both names are one place
+    ("Chorlton" and "Chorlton cum Hardy", docs/facts.md: a name as printed or as the gazetteer names it)."""
+    if name in predicted:
+        return name
+    for place in gazetteer().get(place_key(name), ()):
+        if norm(place.name) in predicted:
+            return norm(place.name)
+    return name
+
+
 def load_labels(folder: Path) -> dict[int, list[dict]]:
     """{part number: [label entry, ...]} for the part files present."""
     parts = {}
@@ -129,6 +141,8 @@ def score(labels: dict[int, list[dict]], corpus: Path) -> tuple[dict, list[dict]
             for field in FIELDS:
                 gold = {norm(v) for v in entry.get(field) or []}
                 pred = {norm(v) for v in predicted[field]}
+                if field == "places":
+                    gold = {same_place(g, pred) for g in gold}
                 row["fields"][field] = {"tp": sorted(gold & pred), "fp": sorted(pred - gold), "fn": sorted(gold - pred)}
             records.append(row)
     figures: dict = {}
