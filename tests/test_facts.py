@@ -182,6 +182,14 @@ def test_institutions_counties_districts_and_roads_are_no_places(sentence):
     assert facts(sentence)["places"] == []
 
 
+def test_a_town_that_locates_another_or_an_institution_is_no_place_of_the_story():
+    assert names(facts("A man was attacked in Bedmond, Watford. He was sentenced at the Old Bailey in London. "
+                       "Call the Coroner's Office in Luton.")["places"]) == ["Bedmond"]
+    # a list goes on: each is a place
+    assert names(facts("Patrols were held in Ware, Hertford and Hoddesdon.")["places"]) == ["Ware", "Hertford",
+                                                                                           "Hoddesdon"]
+
+
 def test_an_ambiguous_name_is_the_place_in_the_force_area():
     out = facts("A man was attacked in Walton last night.", profile=load_profile("merseyside"))
     (walton,) = out["places"]

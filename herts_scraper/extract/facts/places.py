@@ -33,6 +33,13 @@ _STREET_WORDS = frozenset("Road Street Lane Avenue Drive Close Way Crescent Plac
 _AGE_AFTER = re.compile(r",? \(?\d{1,2}\)?[,)]")  # "Preston, 34," names a person
 # "in the direction of Bedmond", "west of Oxford": a place that only locates another
 _LOCATING = re.compile(r"(?:direction of|(?:north|south|east|west)(?:-?(?:east|west))? of|, near)\s+(?:the\s+)?$", re.I)
+# "sentenced at the Old Bailey in London", "the Coroner's Office in Manchester": an institution's place
+_INSTITUTION_IN = re.compile(r"(?:Court|Bailey|Office|Station|Hospital|Prison) in\s+$")
+# "in Heywood, Rochdale.": a town after a comma that only locates the place before it (not a list:
+# "in Ware, Hertford and Hoddesdon")
+_AFTER_A_PLACE = re.compile(r"\b(?:in|from|at|near) (?P<place>[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}), "
+                            r"(?:(?:North|South|East|West|Central) )?$")
+_LIST_GOES_ON = re.compile(r",| and | or | &")
 # "Reigate and Banstead Neighbourhood Team", "Tonbridge and Malling Community Safety Unit": a borough's name
 _AND_INSTITUTION = re.compile(r" and [A-Z][\w']*(?: [A-Z][\w']*)* (?:Neighbourhood|Borough|District|Council|Community"
                               r"|Safer|Team|Policing|CID|Division|Partnership|Magistrates)\b")
@@ -218,6 +225,14 @@ def _candidate(words, i, end, start, key, run_start, text, lowered, force, index
         return None  # "Church Street": GeoNames knows a few streets as places
     if i == start and _LOCATING.search(text, max(0, run_start - 30), run_start):
         return None
+    name_start = run_start + (len(" ".join(words[:i])) + 1 if i else 0)
+    if _INSTITUTION_IN.search(text, max(0, name_start - 30), name_start):
+        return None
+    if i == start and not _LIST_GOES_ON.match(text, after):
+        located = _AFTER_A_PLACE.search(text, max(0, run_start - 60), run_start)
+        if located is not None and (_key(located.group("place").split(" ")) in index
+                                    or _key(located.group("place").split(" ")) in extra):
+            return None
     if i > start:  # after a connector inside the run: "Company in the City of London"
         previous = words[i - 2] if words[i - 1] == "the" and i - 2 >= start else words[i - 1]
         strong = previous in rule.strong_context
