@@ -22,6 +22,7 @@ OFFENCES = ("burglary", "robbery", "theft", "violence against the person", "sexu
             "vehicle offences and road deaths", "other")
 # Kinds that make an article about a case or incident: without an appeal, it is a statement.
 _CASE_KINDS = ("missing", "wanted", "arrest", "charge", "court", "collision")
+MAX_REPEATS = 3
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,14 @@ def kinds_and_offences(text: ArticleText) -> tuple[list[tuple[str, str]], list[t
     best: dict[tuple[str, str], tuple[int, str]] = {}
     lowered = SEPARATOR + (text.lowered or text.text.lower())
     head_end = text.head_end + 1
+    seen: set[str] = set()
     for m in vocab.regex.finditer(lowered):
         phrase = m.group()[1:]
+        again = phrase in seen
+        seen.add(phrase)
         factor = vocab.head_factor if m.start() < head_end else 1
         for field, name, weight in vocab.cues[phrase]:
-            if weight:
+            if weight and not (again and field == "kinds"):  # a kind's phrase counts once: "advice" four times is no campaign
                 key = (field, name)
                 scores[key] += weight * factor
                 if key in vocab.absorbed_by and weight >= vocab.absorbed_by[key][1]:
