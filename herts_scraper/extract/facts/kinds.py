@@ -105,10 +105,14 @@ def kinds_and_offences(text: ArticleText) -> tuple[list[tuple[str, str]], list[t
     for key, (groups, _) in vocab.absorbed_by.items():
         if key in found and strong[key] < vocab.thresholds[key] and any((key[0], g) in found for g in groups):
             found.discard(key)  # its cues are another group's: "punched" in a robbery, "stolen" in a burglary
-    kinds = [(k, f"cue '{best[('kinds', k)][1]}'") for k in KINDS if ("kinds", k) in found]
+    kinds = [(k, f"cue '{best[('kinds', k)][1]}'") for k in KINDS if ("kinds", k) in found and k != "statement"]
     names = {k for k, _ in kinds}
     if "appeal" not in names and names & set(_CASE_KINDS):
         kinds.append(("statement", "no appeal, a case reported"))
+    elif not names and ("kinds", "statement") in found:
+        kinds.append(("statement", f"no appeal, a police matter: cue '{best[('kinds', 'statement')][1]}'"))
+    elif not names and any(field == "offences" for field, _ in found):
+        kinds.append(("statement", "no appeal, an offence reported"))
     if not kinds:
         kinds.append(("other", "no kind's cues"))
     kinds.sort(key=lambda kh: KINDS.index(kh[0]))
