@@ -60,22 +60,23 @@ def vocabulary() -> Vocabulary:
 
 
 def _inherit_other_fields(cues: dict[str, list[tuple[str, str, int]]]) -> None:
-    """The longest phrase at a position is the only one read, so a phrase that cues one field only
-    ("fatal road traffic collision", an offence) would hide a shorter phrase inside it that cues the
-    other ("road traffic collision", a kind). Each field reads its own longest phrase: a phrase
-    takes, for a field it says nothing of, the cues of the longest phrases inside it that do."""
+    """The longest phrase at a position is the only one read, so a phrase that cues one kind or group
+    ("fatal road traffic collision", an offence group; "armed robbery", a weapon's zero) would hide a
+    shorter phrase inside it that cues another ("road traffic collision", a kind; "robbery"). Each
+    kind and group reads its own longest phrase: a phrase takes, for a kind or group it says nothing
+    of, the cues of the longest phrases inside it that do."""
     for phrase in list(cues):
         words = phrase.split(" ")
-        fields_named = {field for field, _, _ in cues[phrase]}
-        for field in {"kinds", "offences"} - fields_named:
-            taken: list[range] = []
-            for size in range(len(words) - 1, 0, -1):
-                for start in range(len(words) - size + 1):
-                    span = range(start, start + size)
-                    inner = [c for c in cues.get(" ".join(words[start:start + size]), ()) if c[0] == field]
-                    if inner and not any(set(span) & set(t) for t in taken):
-                        taken.append(span)
-                        cues[phrase] += inner
+        named = {(field, name) for field, name, _ in cues[phrase]}
+        taken: dict[tuple[str, str], list[set[int]]] = defaultdict(list)
+        for size in range(len(words) - 1, 0, -1):
+            for start in range(len(words) - size + 1):
+                span = set(range(start, start + size))
+                inner = [c for c in cues.get(" ".join(words[start:start + size]), ()) if c[:2] not in named]
+                free = {c[:2] for c in inner if not any(span & t for t in taken[c[:2]])}
+                cues[phrase] += [c for c in inner if c[:2] in free]
+                for key in free:
+                    taken[key].append(span)
 
 
 def kinds_and_offences(text: ArticleText) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
