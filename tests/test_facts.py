@@ -102,6 +102,7 @@ def test_operations_by_name_as_printed():
                 "The Operational Support Unit and the Project Manager helped.")
     assert out["operations"] == ["Sceptre", "Lightning"]  # once each, whatever the case
     assert facts("Officers on Operation SCEPTRE seized knives.")["operations"] == ["SCEPTRE"]
+    assert facts("A man was seen at the Co-Op Store in Ware.")["operations"] == []
 
 
 # -- kinds and offences ---------------------------------------------------------------------------
@@ -146,6 +147,51 @@ def test_a_missing_person_and_a_collision():
                               title="Missing woman")["kinds"]
     out = facts("A car and a motorcycle were involved in a collision on the A414.", title="Serious collision")
     assert "collision" in out["kinds"] and "vehicle offences and road deaths" in out["offences"]
+
+
+def test_each_kind_and_group_reads_its_own_longest_phrase():
+    # "fatal road traffic collision" is an offence group's phrase; the kind reads the collision inside it
+    out = facts("Officers attended a fatal road traffic collision on the A10.", title="Tribute to a father")
+    assert "collision" in out["kinds"]
+    # "armed robbery" is a zero for weapons, still a robbery
+    assert facts("Two men were jailed for an armed robbery at a shop.", title="Men jailed")["offences"] == \
+        ["robbery"]
+
+
+def test_a_bare_assault_in_a_sexual_offence_and_a_death_alone_are_no_violence():
+    out = facts("A man has been charged with sexual assault. He is accused of assaulting a woman in a park.",
+                title="Man charged with sexual assault")
+    assert out["offences"] == ["sexual offences"]
+    out = facts("A man died at his home on Friday. His death is not being treated as suspicious.",
+                title="Man died at home")
+    assert out["offences"] == [] and out["kinds"] == ["statement"]
+
+
+def test_a_kinds_phrase_counts_once_and_advice_in_passing_is_no_warning():
+    out = facts("Our new officers joined us at a ceremony. They gave advice to a resident. Advice was given at "
+                "a stall. More advice will follow.", title="New officers join the force")
+    assert out["kinds"] == ["event"]
+
+
+def test_an_image_with_an_appeal_seeks_no_one_but_a_wish_to_identify_does():
+    out = facts("Officers have released an image of a stolen ring. Anyone with information is asked to call "
+                "101.", title="Appeal after burglary: image of ring released")
+    assert "wanted" not in out["kinds"]
+    out = facts("Police want to identify this man. Anyone with information is asked to call 101.",
+                title="Do you recognise this man?")
+    assert {"appeal", "wanted"} <= set(out["kinds"])
+
+
+def test_a_victims_courage_to_come_forward_and_a_stop_and_search_are_no_appeal_or_arrest():
+    out = facts("Smith was jailed for two years. It took courage for the victim to come forward. Earlier, two men "
+                "were detained and searched.", title="Man jailed for assault")
+    assert "appeal" not in out["kinds"] and "arrest" not in out["kinds"] and "statement" in out["kinds"]
+
+
+def test_an_offence_reported_with_no_other_kind_is_a_statement():
+    out = facts("Officers on patrol found cannabis plants growing in a house. Enquiries are ongoing.",
+                title="Cannabis found by officers")
+    assert out["kinds"] == ["statement"] and out["offences"] == ["drug offences"]
 
 
 def test_the_vocabulary_uses_only_the_documented_kinds_and_groups_and_no_phrase_twice():

@@ -97,8 +97,8 @@ def operations(text: str) -> list[tuple[str, str]]:
     if "Op" not in text and "Project" not in text:
         return out
     for m in OPERATION.finditer(text):
-        if m.start() and text[m.start() - 1].isalnum():
-            continue
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "-"):
+            continue  # "Co-Op Bank"
         name = m.group("name")
         if name.lower() in _NOT_OPERATION or name.lower() in seen:
             continue
