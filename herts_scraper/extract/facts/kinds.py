@@ -95,7 +95,8 @@ def kinds_and_offences(text: ArticleText) -> tuple[list[tuple[str, str]], list[t
         seen.add(phrase)
         factor = vocab.head_factor if m.start() < head_end else 1
         for field, name, weight in vocab.cues[phrase]:
-            if weight and not (again and field == "kinds"):  # a kind's phrase counts once: "advice" four times is no campaign
+            # a kind's phrase counts once: "advice" four times is no campaign; an offence's counts each time
+            if weight and not (again and field == "kinds"):
                 key = (field, name)
                 scores[key] += weight * factor
                 if key in vocab.absorbed_by and weight >= vocab.absorbed_by[key][1]:
