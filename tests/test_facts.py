@@ -186,6 +186,9 @@ def test_a_victims_courage_to_come_forward_and_a_stop_and_search_are_no_appeal_o
     out = facts("Smith was jailed for two years. It took courage for the victim to come forward. Earlier, two men "
                 "were detained and searched.", title="Man jailed for assault")
     assert "appeal" not in out["kinds"] and "arrest" not in out["kinds"] and "statement" in out["kinds"]
+    out = facts("Following our appeal earlier this week, the man has been located and arrested. Seven riders "
+                "were given official warnings.", title="Update: wanted man arrested")
+    assert "appeal" not in out["kinds"] and "warning" not in out["kinds"] and "statement" in out["kinds"]
 
 
 def test_an_offence_reported_with_no_other_kind_is_a_statement():
