@@ -123,8 +123,9 @@ def _dates(lowered: str):
             else:
                 days, month, year = [m.group("d3")], m.group("m3"), m.group("y3")
         else:
-            # "March 14": a month and a space before (the test first: most numbers have none)
-            before = _MONTH_BEFORE.search(lowered, max(0, pos - 12), pos) if pos and lowered[pos - 1].isspace() else None
+            # "March 14": a month and a space before (the space tested first: most numbers have none)
+            spaced = pos and lowered[pos - 1].isspace()
+            before = _MONTH_BEFORE.search(lowered, max(0, pos - 12), pos) if spaced else None
             m = _MONTH_FIRST_TAIL.match(lowered, pos) if before else None
             if m is None or before is None:
                 continue
