@@ -39,8 +39,10 @@ _NAME_BRACKET = re.compile(r"\b(?!Today|Yesterday|Tonight|Tomorrow|[A-Z][a-z]*da
 _RANGE_END = re.compile(rf"\s*(?:and|to|until|till|-)\s+(?:{_WEEKDAY}\s+)?{_DAY}(?:\s+of)?\s+{_MONTH}\b"
                         rf",?\s+(?P<y>{_YEAR})\b")
 _NOTICE_LINE = re.compile(r"^[ \t]*(?:issued|published|posted|updated|date|last updated)\b", re.M)
-_HEARING = re.compile(r"\b(?:appear(?:s|ed|ing|ance)?|remanded|hearing|trial|bail(?:ed)? until|bailed)\b")
-_RESULT = re.compile(r"\b(?:sentenced|jailed|convicted|guilty|acquitted|fined|ordered|banned|charged|arrested|"
+# _HEARING and _RESULT open with their words, not \b, so that re skips ahead fast: _word_ends checks
+# the boundary before.
+_HEARING = re.compile(r"(?:appear(?:s|ed|ing|ance)?|remanded|hearing|trial|bail(?:ed)? until|bailed)\b")
+_RESULT = re.compile(r"(?:sentenced|jailed|convicted|guilty|acquitted|fined|ordered|banned|charged|arrested|"
                      r"died|found|attacked|assaulted|stolen|happened|occurred|took place|reported|collision|"
                      r"incident)\b")
 
@@ -84,11 +86,25 @@ def _hearing_only(text: str, start: int) -> bool:
     appearance or a hearing (not a result, an arrest or an incident)."""
     sentence_start = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start), start - 160)
     before = text[sentence_start:start]
-    hearing = [m.end() for m in _HEARING.finditer(before)]
+    hearing = _word_ends(_HEARING, before)
     if not hearing:
         return False
-    other = [m.end() for m in _RESULT.finditer(before)]
+    other = _word_ends(_RESULT, before)
     return not other or hearing[-1] > other[-1]
+
+
+def _word_ends(pattern: re.Pattern, text: str) -> list[int]:
+    """The ends of pattern's matches that start a word, as re.finditer(r"\b" + pattern) gives them."""
+    ends = []
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        start = m.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            pos = start + 1
+        else:
+            ends.append(m.end())
+            pos = m.end()
+    return ends
 
 
 def _dates(lowered: str):
@@ -107,7 +123,9 @@ def _dates(lowered: str):
             else:
                 days, month, year = [m.group("d3")], m.group("m3"), m.group("y3")
         else:
-            before = _MONTH_BEFORE.search(lowered, max(0, pos - 12), pos)
+            # "March 14": a month and a space before (the space tested first: most numbers have none)
+            spaced = pos and lowered[pos - 1].isspace()
+            before = _MONTH_BEFORE.search(lowered, max(0, pos - 12), pos) if spaced else None
             m = _MONTH_FIRST_TAIL.match(lowered, pos) if before else None
             if m is None or before is None:
                 continue

@@ -26,6 +26,21 @@ _MORE_LEADING = frozenset("Off Along Onto Near Junction Address Addresses Reside
                           "Police Officers Witnesses".split())
 
 
+def _numbered(text: str) -> list[re.Match]:
+    """NUMBERED's matches: from each A, B and M followed by a digit (str.find goes faster than re
+    over a whole article for a letter that opens a road's number)."""
+    out = []
+    for letter in "ABM":
+        pos = text.find(letter)
+        while pos >= 0:
+            if text[pos + 1:pos + 2].isdecimal():
+                m = NUMBERED.match(text, pos)
+                if m is not None:
+                    out.append(m)
+            pos = text.find(letter, pos + 1)
+    return out
+
+
 def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
     """[(road as printed, how)], in order of first appearance, once each."""
     leading = rules().leading_words | _MORE_LEADING
@@ -38,7 +53,7 @@ def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
         name = _NAME_BEFORE.search(text, max(0, m.start() - 60), m.start())
         if name is not None:
             found.append((name.start(), text[name.start():m.end()]))
-    for m in NUMBERED.finditer(text):
+    for m in _numbered(text):
         if not m.start() or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "/-"):
             found.append((m.start(), m.group()))
     found.sort()
