@@ -57,16 +57,18 @@ def facts_of_text(title: str | None, description: str | None, body: str | None, 
         roads as roads_,
     )
     from herts_scraper.extract.facts.force import force_facts
+    from herts_scraper.extract.facts.scan import scan
     from herts_scraper.extract.facts.text import article_text
 
     force = force_facts(profile)
     prose = article_text(title, description, body, published)
     text = prose.text
+    hits = scan(prose.lowered)
     facts: list[Fact] = []
-    refs = references_.references(text, force, prose.lowered)
+    refs = references_.references(text, force, prose.lowered, hits.leads)
     facts += [Fact("references", value, how) for value, how in refs]
     facts += [Fact("operations", name, how) for name, how in references_.operations(text)]
-    kinds, offences = kinds_.kinds_and_offences(prose)
+    kinds, offences = kinds_.kinds_and_offences(prose, hits.cues)
     facts += [Fact("kinds", kind, how) for kind, how in kinds]
     facts += [Fact("offences", group, how) for group, how in offences]
     facts += [Fact("places", place.name, how, {"lat": place.lat, "lon": place.lon})

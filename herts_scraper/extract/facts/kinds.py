@@ -79,21 +79,23 @@ def _inherit_other_fields(cues: dict[str, list[tuple[str, str, int]]]) -> None:
                     taken[key].append(span)
 
 
-def kinds_and_offences(text: ArticleText) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def kinds_and_offences(text: ArticleText, cue_hits: list[tuple[int, str]] | None = None,
+                       ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """([(kind, how)], [(offence group, how)]), each in vocabulary order; how names the cue that
-    weighed most."""
+    weighed most. cue_hits: (start, phrase) of the cues in the lowered text (scan.py), when known."""
     vocab = vocabulary()
     scores: dict[tuple[str, str], int] = defaultdict(int)
     strong: dict[tuple[str, str], int] = defaultdict(int)  # the score of the cues an absorbing group leaves
     best: dict[tuple[str, str], tuple[int, str]] = {}
-    lowered = SEPARATOR + (text.lowered or text.text.lower())
+    if cue_hits is None:
+        lowered = SEPARATOR + (text.lowered or text.text.lower())
+        cue_hits = [(m.start(), m.group()[1:]) for m in vocab.regex.finditer(lowered)]  # start: the separator's
     head_end = text.head_end + 1
     seen: set[str] = set()
-    for m in vocab.regex.finditer(lowered):
-        phrase = m.group()[1:]
+    for start, phrase in cue_hits:
         again = phrase in seen
         seen.add(phrase)
-        factor = vocab.head_factor if m.start() < head_end else 1
+        factor = vocab.head_factor if start < head_end else 1
         for field, name, weight in vocab.cues[phrase]:
             # a kind's phrase counts once: "advice" four times is no campaign; an offence's counts each time
             if weight and not (again and field == "kinds"):

@@ -34,6 +34,7 @@ def _pattern(node: dict) -> str:
 
 
 SEPARATOR = " "  # what the text searched must start with (see phrase_regex)
+BEFORE_PHRASE = "(\"'/"  # what may stand before a phrase, besides whitespace
 
 
 def phrase_regex(phrases: Iterable[str], flags: int = 0, *, search: bool = True) -> re.Pattern:
@@ -48,4 +49,4 @@ def phrase_regex(phrases: Iterable[str], flags: int = 0, *, search: bool = True)
     if not phrases:
         return re.compile(r"(?!x)x")  # matches nothing
     core = _pattern(_trie(phrases)) + r"(?![\w-])"
-    return re.compile(r"[\s(\"'/]" + core if search else core, flags)
+    return re.compile(r"[\s" + re.escape(BEFORE_PHRASE) + "]" + core if search else core, flags)

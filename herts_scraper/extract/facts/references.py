@@ -30,10 +30,11 @@ _TOKEN = (
     r"|\d{3,12}[A-Za-z]?(?![\w/*]|\s\d|[.,]\d)"            # 21000063162, 915; not 0800 555 111
     r")"
 )
-# The lead-in words, found in the lowered text (a pattern of literals: cheap over a whole article);
-# what follows them is matched at their end.
+# The lead-in words, found in the lowered text where one of LEAD_WORDS starts (scan.py finds them all
+# in one pass); what follows them is matched at their end.
 LEAD = re.compile(r"quot(?:e|es|ed|ing)\b|ref(?:erence)?s?\b|incident\b|log\b|cad\b|occurrence\b|serial\b"
                   r"|crime\s+(?:number|ref(?:erence)?)\b|report\s+number\b|event\s+number\b|job\s+number\b")
+LEAD_WORDS = ("quot", "ref", "incident", "log", "cad", "occurrence", "serial", "crime", "report", "event", "job")
 _FILLER = (r"(?i:(?:[\s:#.-]+(?:the|crime|incident|log|reference|references|ref|number|numbers|no|num|serial"
            r"|occurrence|event|cad|report|police|investigation|job|of)\b)*)[\s:#-]*")
 AFTER_LEAD = re.compile(_FILLER + _TOKEN)
@@ -59,11 +60,25 @@ def _is_reference(value: str, text: str, end: int) -> bool:
     return not _NOT_AFTER.match(text, end)
 
 
-def references(text: str, force: ForceFacts, lowered: str | None = None) -> list[tuple[str, str]]:
-    """[(reference as printed, how)], in order of first appearance, once each."""
+def _leads(lowered: str, starts: list[int]):
+    """LEAD.finditer(lowered), tried only where a lead-in word starts."""
+    taken_to = 0
+    for start in starts:
+        if start >= taken_to:
+            m = LEAD.match(lowered, start)
+            if m is not None:
+                taken_to = m.end()
+                yield m
+
+
+def references(text: str, force: ForceFacts, lowered: str | None = None,
+               lead_starts: list[int] | None = None) -> list[tuple[str, str]]:
+    """[(reference as printed, how)], in order of first appearance, once each. lead_starts: where
+    LEAD_WORDS start in the lowered text (scan.py), when known."""
     found: list[tuple[int, str, str]] = []
     lowered = text.lower() if lowered is None else lowered
-    for lead in LEAD.finditer(lowered):
+    leads = LEAD.finditer(lowered) if lead_starts is None else _leads(lowered, lead_starts)
+    for lead in leads:
         if lead.start() and lowered[lead.start() - 1].isalnum():
             continue
         m = AFTER_LEAD.match(text, lead.end())
