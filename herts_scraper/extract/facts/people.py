@@ -7,6 +7,7 @@ follows in the next sentence or so; else `person`. Ranges and approximations ("a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _UNITS = "one two three four five six seven eight nine".split()
 _TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
@@ -40,8 +41,10 @@ _NOUN_AFTER = re.compile(r",? (?:(?:teenage|young|elderly|local|british|white|bl
 AGED = re.compile(rf"aged,? (?:just |only )?(?P<age>{_NUMBER})\b(?P<more>(?:,? (?:and|&) {_NUMBER}|, {_NUMBER})*)"
                   r"(?! ?(?:-|to|or|months?|weeks?|days?)\b)")
 _NOUN_BEFORE = re.compile(rf"\b(?P<noun>{_GENDER_WORD}),? (?:who is |who was |was |is )?$")
-# "John Smith, 34, of Watford", "Smith (34)"
-NAME_AGE = re.compile(r", (?P<age1>\d{1,2})(?=[,.;] | and | of | from )| \((?P<age2>\d{1,2})\)")
+# "John Smith, 34, of Watford", "Smith (34)": two patterns, each opening with a literal re finds fast (one
+# alternation of both would stop at every comma and bracket); the space before "(" is checked by the finder
+NAME_AGE = re.compile(r", (?P<age>\d{1,2})(?=[,.;] | and | of | from )")
+NAME_BRACKET_AGE = re.compile(r"\((?P<age>\d{1,2})\)")
 _NAME_BEFORE = re.compile(r"\b(?P<first>Mr|Mrs|Ms|Miss|[A-Z][a-z'-]+) [A-Z][A-Za-z'-]+$"
                           # a first name alone ("James, 75,") after a word in lower case or a comma
                           r"|(?<=[a-z,] )(?P<single>[A-Z][a-z'-]{2,})$"
@@ -86,7 +89,11 @@ class _Article:
     @property
     def sex(self) -> str | None:
         if self._sex is False:
-            found = {"male" if m.group("male") else "female" for m in _ALL_PRONOUNS.finditer(self.lowered)}
+            found = set()
+            for m in _ALL_PRONOUNS.finditer(self.lowered):
+                found.add("male" if m.group("male") else "female")
+                if len(found) == 2:
+                    break  # both sexes: no one sex
             self._sex = found.pop() if len(found) == 1 else None
         return self._sex  # type: ignore[return-value]
 
@@ -134,9 +141,17 @@ def people(text: str, lowered: str | None = None) -> list[tuple[int, str, str]]:
             if age is not None:
                 found.append((m.start(), age, _gender(noun and noun.group("noun"), age, text, m.end(), article),
                               "'aged N'"))
-    for m in NAME_AGE.finditer(text):
-        name = _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())
-        age = _age(m.group("age1") or m.group("age2"))
+    name_ages: Iterable[re.Match] = NAME_AGE.finditer(text)
+    if "(" in text:
+        name_ages = sorted([*name_ages, *NAME_BRACKET_AGE.finditer(text)], key=re.Match.start)
+    for m in name_ages:
+        start = m.start()
+        if text[start] == "(":
+            if not start or text[start - 1] != " ":
+                continue
+            start -= 1
+        name = _NAME_BEFORE.search(text, max(0, start - 40), start)
+        age = _age(m.group("age"))
         if name is None or age is None or name.group("single") in _NOT_NAMES:
             continue
         sex = name.group("noun") or _TITLE_GENDER.get(name.group("first") or "")
