@@ -78,7 +78,8 @@ def facts_of_text(title: str | None, description: str | None, body: str | None, 
               for age, gender, how in people_.people(text, prose.lowered)]
     for value, _ in refs:  # a date inside a reference ("1234 of 04/03/2021") is no incident's
         text = text.replace(value, " " * len(value))
-    facts += [Fact("incident_dates", iso, how) for iso, how in dates_.incident_dates(text, prose.published)]
+    lowered = prose.lowered if text is prose.text else None  # no reference masked: the text as lowered
+    facts += [Fact("incident_dates", iso, how) for iso, how in dates_.incident_dates(text, prose.published, lowered)]
     return facts
 
 

@@ -135,11 +135,11 @@ def _dates(lowered: str):
         yield (weekday.start() if weekday else start), weekday and weekday.group("wd"), days, month, year, last
 
 
-def incident_dates(text: str, published: dt.date | None) -> list[tuple[str, str]]:
-    """[(ISO date, how)], in order of first appearance, once each."""
+def incident_dates(text: str, published: dt.date | None, lowered: str | None = None) -> list[tuple[str, str]]:
+    """[(ISO date, how)], in order of first appearance, once each. lowered: text.lower(), when known."""
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
-    lowered = text.lower()
+    lowered = text.lower() if lowered is None else lowered
     notices = [m.start() for m in _NOTICE_LINE.finditer(lowered)] if "ssued" in text or "ublished" in text else []
     for start, wd, days, month, year_text, end in _dates(lowered):
         weekday = _WEEKDAYS.get(wd[:3]) if wd else None
