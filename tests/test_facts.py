@@ -17,6 +17,9 @@ from herts_scraper.extract.facts import FIELDS, Fact, extract_facts, facts_json,
 from herts_scraper.extract.facts.force import force_facts
 from herts_scraper.extract.facts.gazetteer import gazetteer, place_key
 from herts_scraper.extract.facts.kinds import KINDS, OFFENCES, vocabulary
+from herts_scraper.extract.facts.phrases import SEPARATOR
+from herts_scraper.extract.facts.references import LEAD, references
+from herts_scraper.extract.facts.scan import scan
 from herts_scraper.profiles import ProfileError, bundled_profiles, load_profile
 from herts_scraper.record import Article
 from tests.conftest import ROOT, shared_path
@@ -206,6 +209,23 @@ def test_the_vocabulary_uses_only_the_documented_kinds_and_groups_and_no_phrase_
         for name, spec in data[field].items():
             phrases = [p for ps in spec["cues"].values() for p in ps]
             assert len(phrases) == len(set(phrases)), f"{field} {name}: a phrase listed twice"
+
+
+@pytest.mark.parametrize("sentence", [
+    "A man was charged with burglary and robbery after a knife crimes operation in the town centre.",
+    "Anyone with information should call 101 quoting crime reference 41/12345/26, or the cybercrime "
+    "reference 99/1/26; the incident log 455 of 3 May.",
+    "(Stolen) vehicles, 'armed robbery'/theft: no arrests have been made.\nRefs: 123456. Quoted: 7.",
+])
+def test_the_one_scan_finds_what_the_regexes_found(sentence):
+    """scan.py's hits: the cue phrases the kinds' regex finds and the lead-ins LEAD finds, no more, no less."""
+    lowered = sentence.lower()
+    hits = scan(lowered)
+    assert hits.cues == [(m.start(), m.group()[1:]) for m in vocabulary().regex.finditer(SEPARATOR + lowered)]
+    led = [m.span() for m in LEAD.finditer(lowered)]
+    assert all(start in hits.leads for start, _ in led)
+    force = force_facts(load_profile("hertfordshire"))
+    assert references(sentence, force, lowered, hits.leads) == references(sentence, force, lowered)
 
 
 # -- places ---------------------------------------------------------------------------------------
