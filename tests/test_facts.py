@@ -200,6 +200,46 @@ def test_an_offence_reported_with_no_other_kind_is_a_statement():
     assert out["kinds"] == ["statement"] and out["offences"] == ["drug offences"]
 
 
+def test_a_vehicle_broken_into_is_a_theft_and_stealing_in_a_robbery_is_the_robbery():
+    out = facts("Two vans were broken into overnight and power tools were taken. Anyone with information is "
+                "asked to call 101.", title="Appeal after vans broken into")
+    assert out["offences"] == ["theft"]
+    out = facts("The man pushed the victim to the ground before stealing his wallet.", title="Robbery in the park")
+    assert out["offences"] == ["robbery"]
+
+
+def test_advice_about_carrying_knives_hate_crime_and_figures_of_speech_are_no_offence():
+    out = facts("The workshop aims to deter young people from carrying knives. Our hate crime officers can help, "
+                "and a hate crime is any offence targeted at a person.", title="School workshop for pupils")
+    assert out["offences"] == []
+    assert facts("His family said they had been robbed of so much.", title="Tribute to a father")["offences"] == []
+
+
+def test_an_altercation_is_violence_and_a_bare_collision_no_road_offence():
+    out = facts("Two men were taken to hospital after an altercation outside a bar.", title="Appeal after altercation")
+    assert out["offences"] == ["violence against the person"]
+    out = facts("Officers were called to a three-vehicle collision. The road was closed for an hour.",
+                title="Road closed for an hour")
+    assert "collision" in out["kinds"] and out["offences"] == []
+
+
+def test_advice_to_victims_and_items_to_recognise_are_no_appeal_or_wanted():
+    out = facts("Our new liaison officer supports victims and witnesses. You can call 101 and leave a message.",
+                title="New liaison officer joins the team")
+    assert "appeal" not in out["kinds"]
+    out = facts("A man has been charged with burglary. If you recognise any of the items pictured, call 101.",
+                title="Man charged after burglary")
+    assert "wanted" not in out["kinds"]
+
+
+def test_a_call_to_be_extra_vigilant_is_a_warning_and_a_rearrest_an_arrest():
+    out = facts("Police are calling on caravan owners to be extra vigilant after thefts. Learn to spot the signs "
+                "of a bogus buyer.", title="Caravan owners urged to stay alert")
+    assert "warning" in out["kinds"]
+    out = facts("A 40-year-old man has been re-arrested on suspicion of murder.", title="Update on investigation")
+    assert "arrest" in out["kinds"]
+
+
 def test_the_vocabulary_uses_only_the_documented_kinds_and_groups_and_no_phrase_twice():
     vocab = vocabulary()
     assert {name for field, name in vocab.thresholds if field == "kinds"} <= set(KINDS)
@@ -257,6 +297,17 @@ def test_a_town_that_locates_another_or_an_institution_is_no_place_of_the_story(
     # a list goes on: each is a place
     assert names(facts("Patrols were held in Ware, Hertford and Hoddesdon.")["places"]) == ["Ware", "Hertford",
                                                                                            "Hoddesdon"]
+
+
+@pytest.mark.parametrize("profile, sentence, place", [
+    ("hertfordshire", "A shed was set alight in Stanstead Abbotts.", "Stanstead Abbotts"),
+    ("derbyshire", "The man, from Clay Cross, was arrested.", "Clay Cross"),
+    ("thames-valley", "A car was stolen in Caversham overnight.", "Caversham"),
+    ("hampshire", "A house was burgled in Chandlers Ford.", "Chandler's Ford"),
+])
+def test_villages_and_districts_the_gazetteer_lacks_come_from_the_profile(profile, sentence, place):
+    (found,) = facts(sentence, profile=load_profile(profile))["places"]
+    assert found["name"] == place and found["lat"] is not None
 
 
 def test_an_ambiguous_name_is_the_place_in_the_force_area():
@@ -433,8 +484,8 @@ def test_every_corpus_record_gives_facts_and_never_a_phone_number_or_a_date_as_a
 
 # Floors a little under the development set's figures (parts 1-2, bench/facts_score.py): a regression
 # fails here. The held-out parts are measured, not floored: the rules were not tuned on them.
-FLOORS = {"references": (0.95, 0.93), "operations": (0.95, 0.95), "kinds": (0.90, 0.94), "offences": (0.79, 0.87),
-          "places": (0.94, 0.95), "roads": (0.95, 0.90), "people": (0.92, 0.91), "incident_dates": (0.91, 0.94)}
+FLOORS = {"references": (0.95, 0.93), "operations": (0.95, 0.95), "kinds": (0.92, 0.96), "offences": (0.84, 0.89),
+          "places": (0.94, 0.96), "roads": (0.95, 0.90), "people": (0.92, 0.91), "incident_dates": (0.91, 0.94)}
 
 
 @pytest.mark.slow
