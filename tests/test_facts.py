@@ -310,6 +310,16 @@ def test_villages_and_districts_the_gazetteer_lacks_come_from_the_profile(profil
     assert found["name"] == place and found["lat"] is not None
 
 
+@pytest.mark.parametrize("profile, sentence, place", [
+    ("hertfordshire", "A van was stolen in Bishop's Stortford overnight.", "Bishops Stortford"),
+    ("hertfordshire", "A van was stolen in Bishop\u2019s Stortford overnight.", "Bishops Stortford"),
+    ("hampshire", "A house was burgled in Chandler's Ford.", "Chandler's Ford"),
+    ("hertfordshire", "Watford's new patrols began in Ware.", "Watford"),  # a possessive: the town itself
+])
+def test_a_name_spelt_with_an_apostrophe_is_found(profile, sentence, place):
+    assert names(facts(sentence, profile=load_profile(profile))["places"])[0] == place
+
+
 def test_an_ambiguous_name_is_the_place_in_the_force_area():
     out = facts("A man was attacked in Walton last night.", profile=load_profile("merseyside"))
     (walton,) = out["places"]

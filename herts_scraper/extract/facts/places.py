@@ -85,6 +85,12 @@ def _key(words: list[str]) -> str:
         else text.lower()
 
 
+def _spelt_key(words: list[str]) -> str:
+    """The key of words whose last ends in 's, that 's kept as part of the name: "Bishop's" of
+    "Bishop's Stortford" (the gazetteer's key "bishops stortford"), where _key reads a possessive."""
+    return place_key(" ".join(words))
+
+
 def _choose(places: tuple[Place, ...], force: ForceFacts, strong: bool,
             needs_context: bool) -> tuple[Place, str] | None:
     """The place a name means in this force's story, and how it was chosen; None when it means none."""
@@ -172,7 +178,7 @@ def places(text: str, force: ForceFacts, lowered: str | None = None) -> list[tup
         if len(words) == 1:
             if _key(words) not in keys:
                 continue
-        elif not any(w.lower() in first_words for w in words):
+        elif not any(w.lower() in first_words or ("'" in w and place_key(w) in first_words) for w in words):
             continue
         run_start = _run_start(text, phrase, cursor)
         if run_start < 0:
@@ -184,7 +190,8 @@ def places(text: str, force: ForceFacts, lowered: str | None = None) -> list[tup
             start += 1
         i = start
         while i < n:
-            if words[i] in _CONNECTORS or (n > 1 and _key(words[i:i + 1]).split(" ", 1)[0] not in first_words):
+            if words[i] in _CONNECTORS or (n > 1 and _key(words[i:i + 1]).split(" ", 1)[0] not in first_words
+                                           and _spelt_key(words[i:i + 1]).split(" ", 1)[0] not in first_words):
                 i += 1
                 continue
             end = None
@@ -195,6 +202,11 @@ def places(text: str, force: ForceFacts, lowered: str | None = None) -> list[tup
                 if key in index or key in extra:
                     end = j
                     break
+                if "'" in phrase and any("'" in w for w in words[i:j - 1]):  # "Bishop's Stortford": its spelling
+                    key = _spelt_key(words[i:j])
+                    if key in index or key in extra:
+                        end = j
+                        break
             if end is None:
                 i += 1
                 continue
