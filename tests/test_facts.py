@@ -375,6 +375,10 @@ def test_roads_as_printed_without_house_numbers():
     assert out["roads"] == ["High Street", "Stanhope Road", "M25", "A414", "The Green"]
 
 
+def test_a_numbered_road_before_a_named_one_is_two_roads():
+    assert facts("The crash was on the A41 New Chester Road.")["roads"] == ["A41", "New Chester Road"]
+
+
 # -- people ---------------------------------------------------------------------------------------
 def test_people_with_an_age_and_a_gender():
     out = facts("A 34-year-old man from Watford and a 17-year-old male were arrested. Two girls aged 15 and 16 "

@@ -13,7 +13,7 @@ from herts_scraper.extract.facts.places import rules
 _STREET_WORDS = ("Road|Street|Lane|Avenue|Drive|Close|Way|Crescent|Place|Gardens|Grove|Terrace|Walk|Row|Square"
                  "|Parade|Rise|Mews|Path|Bypass|By-pass|Boulevard|Broadway|Causeway|Circus|Embankment|Esplanade"
                  "|Promenade|Highway|Quay|Croft|Mead|Chase|Wharf|Wynd|Brow|Green|Gate|Hill|View|Vale|End")
-_NAME_WORD = r"(?:St\.?|[A-Z][\w']*(?:-[A-Za-z][\w']*)*)"
+_NAME_WORD = r"(?:St\.?|(?![ABM]\d)[A-Z][\w']*(?:-[A-Za-z][\w']*)*)"  # "A41 New Chester Road": two roads
 # A road is found from its street word (capitalised literals: cheap over a whole article), its name
 # read from the few capitalised words before it; numbered roads from their letter.
 STREET_WORD = re.compile(rf"(?:{_STREET_WORDS})(?: (?:East|West|North|South|Upper|Lower))?(?![\w'-]| [A-Z][a-z])")
