@@ -375,6 +375,10 @@ def test_roads_as_printed_without_house_numbers():
     assert out["roads"] == ["High Street", "Stanhope Road", "M25", "A414", "The Green"]
 
 
+def test_a_street_that_shares_a_gazetteer_name_is_a_road():
+    assert facts("Officers were called to Church Street and Croxley Green.")["roads"] == ["Church Street"]
+
+
 def test_a_numbered_road_before_a_named_one_is_two_roads():
     assert facts("The crash was on the A41 New Chester Road.")["roads"] == ["A41", "New Chester Road"]
 

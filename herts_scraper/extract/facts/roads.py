@@ -1,6 +1,7 @@
 """Roads and streets named: capitalised words ending in a street word ("Stanhope Road", "High
 Street", "The Green"), and numbered roads ("A414", "M25", "A3(M)"), as printed without a house number.
-A name the gazetteer knows as a place ("Croxley Green", "Mile End") is a place, not a road."""
+A name ending in a weak street word that the gazetteer knows as a place ("Croxley Green", "Mile End")
+is a place, not a road; "Church Street", a GeoNames hamlet too, stays a street."""
 
 from __future__ import annotations
 
@@ -73,8 +74,8 @@ def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
                 words = words[-2:]  # "Tenterden High Street": the town is a place, the road High Street
             road = " ".join(words)
             key = place_key(road)
-            if key in index or key in force.extra:
-                continue  # "Croxley Green", "Mile End": a place
+            if key in force.extra or suffix in _WEAK and key in index:
+                continue  # "Croxley Green", "Mile End": a place; "Church Street" is a street though GeoNames has one
             how = f"street word '{suffix}'"
         norm = road.lower()
         if norm not in seen:
