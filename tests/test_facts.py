@@ -379,6 +379,11 @@ def test_a_street_that_shares_a_gazetteer_name_is_a_road():
     assert facts("Officers were called to Church Street and Croxley Green.")["roads"] == ["Church Street"]
 
 
+def test_junction_road_is_a_road_and_a_motorway_junction_none():
+    out = facts("The van left Junction Road and joined the M25 at Junction 21 of the motorway.")
+    assert out["roads"] == ["Junction Road", "M25"]
+
+
 def test_a_numbered_road_before_a_named_one_is_two_roads():
     assert facts("The crash was on the A41 New Chester Road.")["roads"] == ["A41", "New Chester Road"]
 

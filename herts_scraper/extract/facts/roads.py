@@ -23,7 +23,8 @@ NUMBERED = re.compile(r"[ABM]\d{1,4}(?:\(M\))?(?![\w/-])")
 # Words that end a hill's, a green's or a view's name as often as a road's: a road only as "The Green".
 _WEAK = frozenset("Green Gate Hill View Vale End".split())
 _SIDES = frozenset("East West North South Upper Lower".split())
-_MORE_LEADING = frozenset("Off Along Onto Near Junction Address Addresses Residents Outside Motorists Drivers "
+# Not "Junction": "Junction Road" is a road, and in "Junction 21 of the M25" the number already ends a name.
+_MORE_LEADING = frozenset("Off Along Onto Near Address Addresses Residents Outside Motorists Drivers "
                           "Police Officers Witnesses".split())
 
 
