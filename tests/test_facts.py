@@ -384,6 +384,13 @@ def test_junction_road_is_a_road_and_a_motorway_junction_none():
     assert out["roads"] == ["Junction Road", "M25"]
 
 
+def test_a_hill_is_a_road_after_a_house_number_or_in_on_along_off():
+    out = facts("A car was stolen from 4 Breeze Hill, driven along Arthurs Hill and on to Mount Hill, and left "
+                "at the junction of Cable Hill. Walkers climbed Dunstable Hill.")
+    assert out["roads"] == ["Breeze Hill", "Arthurs Hill", "Mount Hill", "Cable Hill"]
+    assert facts("It happened in Croxley Green.")["roads"] == []  # the gazetteer's place, not a road
+
+
 def test_a_numbered_road_before_a_named_one_is_two_roads():
     assert facts("The crash was on the A41 New Chester Road.")["roads"] == ["A41", "New Chester Road"]
 

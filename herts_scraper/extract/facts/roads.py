@@ -22,6 +22,11 @@ _NAME_BEFORE = re.compile(rf"(?<![\w'-])(?:{_NAME_WORD} ){{1,4}}$")
 NUMBERED = re.compile(r"[ABM]\d{1,4}(?:\(M\))?(?![\w/-])")
 # Words that end a hill's, a green's or a view's name as often as a road's: a road only as "The Green".
 _WEAK = frozenset("Green Gate Hill View Vale End".split())
+# ... except a hill's name where the words before it place a road there ("4 Breeze Hill", "along
+# Breeze Hill").
+_WEAK_PLACED = frozenset(["Hill"])
+_PLACED_BEFORE = re.compile(r"(?:(?<![A-Za-z])(?i:in|on|onto|on to|along|off|junction of|junction with)"
+                            r"|\d[A-Za-z]?,?) $")
 _SIDES = frozenset("East West North South Upper Lower".split())
 # Not "Junction": "Junction Road" is a road, and in "Junction 21 of the M25" the number already ends a name.
 _MORE_LEADING = frozenset("Off Along Onto Near Address Addresses Residents Outside Motorists Drivers "
@@ -43,6 +48,11 @@ def _numbered(text: str) -> list[re.Match]:
     return out
 
 
+def _placed(text: str, start: int) -> bool:
+    """Whether a house number or "in", "on (to)", "along", "off", "junction of" comes just before start."""
+    return _PLACED_BEFORE.search(text, max(0, start - 15), start) is not None
+
+
 def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
     """[(road as printed, how)], in order of first appearance, once each."""
     leading = rules().leading_words | _MORE_LEADING
@@ -59,17 +69,18 @@ def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
         if not m.start() or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "/-"):
             found.append((m.start(), m.group()))
     found.sort()
-    for _, road in found:
+    for start, road in found:
         if road[0] in "ABM" and road[1].isdigit():
             how = "numbered road"
         else:
             words = road.split(" ")
             while len(words) > 2 and words[0] in leading:
+                start += len(words[0]) + 1
                 words = words[1:]
             suffix = words[-2] if words[-1] in _SIDES else words[-1]
             if words[0] in leading and words[0] != "The" or len(words) < 2:
                 continue
-            if suffix in _WEAK and words[0] != "The":
+            if suffix in _WEAK and words[0] != "The" and not (suffix in _WEAK_PLACED and _placed(text, start)):
                 continue
             if len(words) >= 3 and words[-2:] == ["High", "Street"]:
                 words = words[-2:]  # "Tenterden High Street": the town is a place, the road High Street
@@ -77,7 +88,7 @@ def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
             key = place_key(road)
             if key in force.extra or suffix in _WEAK and key in index:
                 continue  # "Croxley Green", "Mile End": a place; "Church Street" is a street though GeoNames has one
-            how = f"street word '{suffix}'"
+            how = f"street word '{suffix}'" + (" after a number or in/on/along/off" if suffix in _WEAK_PLACED else "")
         norm = road.lower()
         if norm not in seen:
             seen.add(norm)
