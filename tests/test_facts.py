@@ -391,6 +391,12 @@ def test_a_hill_is_a_road_after_a_house_number_or_in_on_along_off():
     assert facts("It happened in Croxley Green.")["roads"] == []  # the gazetteer's place, not a road
 
 
+def test_a_one_word_road_ending_in_way_or_gate_where_the_words_place_it():
+    out = facts("Officers stopped a car on Queensway, then at 12 Kingsway and off Eastgate. Midway through, "
+                "Parkway Motors closed, and so did a shop on Washway Road. He went to Harrogate and lives in Harrogate.")
+    assert out["roads"] == ["Queensway", "Kingsway", "Eastgate", "Washway Road"]
+
+
 def test_a_numbered_road_before_a_named_one_is_two_roads():
     assert facts("The crash was on the A41 New Chester Road.")["roads"] == ["A41", "New Chester Road"]
 

@@ -23,8 +23,9 @@ NUMBERED = re.compile(r"[ABM]\d{1,4}(?:\(M\))?(?![\w/-])")
 # Words that end a hill's, a green's or a view's name as often as a road's: a road only as "The Green".
 _WEAK = frozenset("Green Gate Hill View Vale End".split())
 # ... except a hill's name where the words before it place a road there ("4 Breeze Hill", "along
-# Breeze Hill").
+# Breeze Hill"), as they do a one-word road ending in -way or -gate ("on Queensway").
 _WEAK_PLACED = frozenset(["Hill"])
+_ONE_WORD_ENDS = ("way", "gate")
 _PLACED_BEFORE = re.compile(r"(?:(?<![A-Za-z])(?i:in|on|onto|on to|along|off|junction of|junction with)"
                             r"|\d[A-Za-z]?,?) $")
 _SIDES = frozenset("East West North South Upper Lower".split())
@@ -53,6 +54,26 @@ def _placed(text: str, start: int) -> bool:
     return _PLACED_BEFORE.search(text, max(0, start - 15), start) is not None
 
 
+def _one_word(text: str) -> list[tuple[int, str]]:
+    """(start, word) of the capitalised words ending in -way or -gate ("Queensway", "Kingsway") after
+    a house number or in/on/along/off (str.find goes faster than re over a whole article)."""
+    out = []
+    for end_word in _ONE_WORD_ENDS:
+        pos = text.find(end_word)
+        while pos >= 0:
+            end = pos + len(end_word)
+            if end == len(text) or not (text[end].isalnum() or text[end] in "'-" or text[end] == " "
+                                        and text[end + 1:end + 2].isupper()):  # not "Washway Road"
+                start = pos
+                while start and text[start - 1].isalpha():
+                    start -= 1
+                if pos - start >= 2 and text[start].isupper() and text[start + 1:pos].islower() \
+                        and _placed(text, start):
+                    out.append((start, text[start:end]))
+            pos = text.find(end_word, end)
+    return out
+
+
 def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
     """[(road as printed, how)], in order of first appearance, once each."""
     leading = rules().leading_words | _MORE_LEADING
@@ -68,10 +89,16 @@ def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
     for m in _numbered(text):
         if not m.start() or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "/-"):
             found.append((m.start(), m.group()))
+    found += _one_word(text)
     found.sort()
     for start, road in found:
         if road[0] in "ABM" and road[1].isdigit():
             how = "numbered road"
+        elif " " not in road:  # one word: "Queensway"
+            key = place_key(road)
+            if key in index or key in force.extra:
+                continue  # "Harrogate": a place
+            how = f"one word ending '-{'gate' if road.endswith('gate') else 'way'}' after a number or in/on/along/off"
         else:
             words = road.split(" ")
             while len(words) > 2 and words[0] in leading:
