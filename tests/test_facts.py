@@ -108,6 +108,13 @@ def test_operations_by_name_as_printed():
     assert facts("A man was seen at the Co-Op Store in Ware.")["operations"] == []
 
 
+def test_operations_as_hashtags_and_of_two_words():
+    out = facts("Follow #OpTarget and OpTramline online. Operation Blue Star ended; Operation Sceptre Week of "
+                "Action began, and Operation Lightning Watford patrols too. Op Raptor North and Op Castle Merseyside ran, and the "
+                "Project Manager Dean spoke. Opposite the OpenAI office.")
+    assert out["operations"] == ["Target", "Tramline", "Blue Star", "Sceptre", "Lightning", "Raptor", "Castle"]
+
+
 # -- kinds and offences ---------------------------------------------------------------------------
 def test_an_appeal_about_a_burglary():
     out = facts("Police are appealing for witnesses after a burglary. Anyone with information is asked to "

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 
 from herts_scraper.extract.facts.force import ForceFacts
+from herts_scraper.extract.facts.gazetteer import gazetteer, place_key
+from herts_scraper.extract.facts.places import rules
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Febuary|Februray|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
           r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
@@ -43,11 +45,21 @@ _PHONE = re.compile(r"101|999|111|0\d{9,10}|0[1-9]\d{2,4}")
 _NOT_AFTER = re.compile(r"\s*(?:%|am\b|pm\b|hrs\b|hours\b|years?\b|yrs\b|mph\b|miles?\b|metres?\b|people\b"
                         r"|officers\b|pounds\b|kg\b|grams?\b|times\b|cars\b|vehicles\b|-year)", re.I)
 
-OPERATION = re.compile(r"(?:Operation|Op|Project)\.?\s+[\"']?(?P<name>[A-Z][A-Za-z]+(?:-[A-Za-z]+)?)\b")
+# "Operation Sceptre", "Op Lightning", "Operation Blue Star", and as a hashtag "OpTramline", "#OpTarget"
+OPERATION = re.compile(r"(?:(?P<lead>Operation|Op|Project)\.?\s+[\"']?|Op(?=[A-Z][a-z]))"
+                       r"(?P<name>[A-Z][A-Za-z]+(?:-[A-Za-z]+)?)(?: (?P<second>[A-Z][a-z]+)\b)?\b")
 _NOT_OPERATION = frozenset(
     "manager managers officer officers team teams lead leader room support centre center the a an is was has and"
     " coordinator co-ordinator worker workers board group unit director of in on at for to with which this that"
     " it its by who will". split())
+# A capitalised word after the name that is no part of it ("Operation Sceptre Week Of Action",
+# "Op Raptor North"): a second word counts unless it is one of these, a place the gazetteer knows or a
+# county (places.yaml's not_places).
+_NOT_SECOND_WORD = _NOT_OPERATION | frozenset(
+    "week weeks day days month action results result success successes continues continue launched launches"
+    " nets sees leads targets tackles arrests arrest officers police crackdown campaign update updated appeal"
+    " patrols patrol returns ends begins starts latest news from we our operation national county north south"
+    " east west central special constables".split())
 
 
 def _key(value: str) -> str:
@@ -115,8 +127,12 @@ def operations(text: str) -> list[tuple[str, str]]:
         if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "-"):
             continue  # "Co-Op Bank"
         name = m.group("name")
+        second = m.group("second")
+        if second is not None and name.lower() not in _NOT_OPERATION and second.lower() not in _NOT_SECOND_WORD \
+                and place_key(second) not in gazetteer() and place_key(second) not in rules().not_places:
+            name = f"{name} {second}"  # "Operation Blue Star"
         if name.lower() in _NOT_OPERATION or name.lower() in seen:
             continue
         seen.add(name.lower())
-        out.append((name, f"'{m.group().split()[0]} NAME'"))
+        out.append((name, f"'{m.group('lead') or 'Op'} NAME'"))
     return out
