@@ -19,6 +19,7 @@ from herts_scraper.extract.facts.gazetteer import gazetteer, place_key
 from herts_scraper.extract.facts.kinds import KINDS, OFFENCES, vocabulary
 from herts_scraper.extract.facts.phrases import SEPARATOR
 from herts_scraper.extract.facts.references import LEAD, references
+from herts_scraper.extract.facts.roads import roads
 from herts_scraper.extract.facts.scan import scan
 from herts_scraper.profiles import ProfileError, bundled_profiles, load_profile
 from herts_scraper.record import Article
@@ -263,6 +264,7 @@ def test_the_vocabulary_uses_only_the_documented_kinds_and_groups_and_no_phrase_
     "Anyone with information should call 101 quoting crime reference 41/12345/26, or the cybercrime "
     "reference 99/1/26; the incident log 455 of 3 May.",
     "(Stolen) vehicles, 'armed robbery'/theft: no arrests have been made.\nRefs: 123456. Quoted: 7.",
+    "On the way to 4 Kingsway, away from Eastgate Way, they went along Queensway to investigate.",
 ])
 def test_the_one_scan_finds_what_the_regexes_found(sentence):
     """scan.py's hits: the cue phrases the kinds' regex finds and the lead-ins LEAD finds, no more, no less."""
@@ -273,6 +275,7 @@ def test_the_one_scan_finds_what_the_regexes_found(sentence):
     assert all(start in hits.leads for start, _ in led)
     force = force_facts(load_profile("hertfordshire"))
     assert references(sentence, force, lowered, hits.leads) == references(sentence, force, lowered)
+    assert roads(sentence, force, hits.road_ends) == roads(sentence, force)
 
 
 # -- places ---------------------------------------------------------------------------------------

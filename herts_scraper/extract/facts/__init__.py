@@ -73,7 +73,7 @@ def facts_of_text(title: str | None, description: str | None, body: str | None, 
     facts += [Fact("offences", group, how) for group, how in offences]
     facts += [Fact("places", place.name, how, {"lat": place.lat, "lon": place.lon})
               for place, how in places_.places(text, force, prose.lowered)]
-    facts += [Fact("roads", road, how) for road, how in roads_.roads(text, force)]
+    facts += [Fact("roads", road, how) for road, how in roads_.roads(text, force, hits.road_ends)]
     facts += [Fact("people", f"{age} {gender}", how, {"age": age, "gender": gender})
               for age, gender, how in people_.people(text, prose.lowered)]
     for value, _ in refs:  # a date inside a reference ("1234 of 04/03/2021") is no incident's

@@ -178,7 +178,8 @@ def places(text: str, force: ForceFacts, lowered: str | None = None) -> list[tup
         if len(words) == 1:
             if _key(words) not in keys:
                 continue
-        elif not any(w.lower() in first_words or ("'" in w and place_key(w) in first_words) for w in words):
+        elif not any(w.lower() in first_words for w in words) \
+                and not ("'" in phrase and any(w.replace("'", "").lower() in first_words for w in words)):
             continue
         run_start = _run_start(text, phrase, cursor)
         if run_start < 0:
@@ -191,7 +192,8 @@ def places(text: str, force: ForceFacts, lowered: str | None = None) -> list[tup
         i = start
         while i < n:
             if words[i] in _CONNECTORS or (n > 1 and _key(words[i:i + 1]).split(" ", 1)[0] not in first_words
-                                           and _spelt_key(words[i:i + 1]).split(" ", 1)[0] not in first_words):
+                                           and ("'" not in words[i]
+                                                or words[i].replace("'", "").lower() not in first_words)):
                 i += 1
                 continue
             end = None

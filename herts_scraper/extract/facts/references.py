@@ -46,7 +46,7 @@ _NOT_AFTER = re.compile(r"\s*(?:%|am\b|pm\b|hrs\b|hours\b|years?\b|yrs\b|mph\b|m
                         r"|officers\b|pounds\b|kg\b|grams?\b|times\b|cars\b|vehicles\b|-year)", re.I)
 
 # "Operation Sceptre", "Op Lightning", "Operation Blue Star", and as a hashtag "OpTramline", "#OpTarget"
-OPERATION = re.compile(r"(?:(?P<lead>Operation|Op|Project)\.?\s+[\"']?|Op(?=[A-Z][a-z]))"
+OPERATION = re.compile(r"(?P<lead>Operation|Op|Project)(?:\.?\s+[\"']?|(?<=Op)(?=[A-Z][a-z]))"
                        r"(?P<name>[A-Z][A-Za-z]+(?:-[A-Za-z]+)?)(?: (?P<second>[A-Z][a-z]+)\b)?\b")
 _NOT_OPERATION = frozenset(
     "manager managers officer officers team teams lead leader room support centre center the a an is was has and"
@@ -134,5 +134,5 @@ def operations(text: str) -> list[tuple[str, str]]:
         if name.lower() in _NOT_OPERATION or name.lower() in seen:
             continue
         seen.add(name.lower())
-        out.append((name, f"'{m.group('lead') or 'Op'} NAME'"))
+        out.append((name, f"'{m.group('lead')} NAME'"))
     return out

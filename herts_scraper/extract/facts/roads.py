@@ -25,7 +25,7 @@ _WEAK = frozenset("Green Gate Hill View Vale End".split())
 # ... except a hill's name where the words before it place a road there ("4 Breeze Hill", "along
 # Breeze Hill"), as they do a one-word road ending in -way or -gate ("on Queensway").
 _WEAK_PLACED = frozenset(["Hill"])
-_ONE_WORD_ENDS = ("way", "gate")
+ONE_WORD_ENDS = ("way", "gate")
 _PLACED_BEFORE = re.compile(r"(?:(?<![A-Za-z])(?i:in|on|onto|on to|along|off|junction of|junction with)"
                             r"|\d[A-Za-z]?,?) $")
 _SIDES = frozenset("East West North South Upper Lower".split())
@@ -54,28 +54,36 @@ def _placed(text: str, start: int) -> bool:
     return _PLACED_BEFORE.search(text, max(0, start - 15), start) is not None
 
 
-def _one_word(text: str) -> list[tuple[int, str]]:
-    """(start, word) of the capitalised words ending in -way or -gate ("Queensway", "Kingsway") after
-    a house number or in/on/along/off (str.find goes faster than re over a whole article)."""
+def _one_word_ends(text: str) -> list[int]:
+    """Where "way" or "gate" starts in text (scan.py finds them with its other phrases)."""
     out = []
-    for end_word in _ONE_WORD_ENDS:
+    for end_word in ONE_WORD_ENDS:
         pos = text.find(end_word)
         while pos >= 0:
-            end = pos + len(end_word)
-            if end == len(text) or not (text[end].isalnum() or text[end] in "'-" or text[end] == " "
-                                        and text[end + 1:end + 2].isupper()):  # not "Washway Road"
-                start = pos
-                while start and text[start - 1].isalpha():
-                    start -= 1
-                if pos - start >= 2 and text[start].isupper() and text[start + 1:pos].islower() \
-                        and _placed(text, start):
-                    out.append((start, text[start:end]))
-            pos = text.find(end_word, end)
+            out.append(pos)
+            pos = text.find(end_word, pos + 1)
+    return sorted(out)
+
+
+def _one_word(text: str, ends: list[int]) -> list[tuple[int, str]]:
+    """(start, word) of the capitalised words ending in -way or -gate ("Queensway", "Kingsway") after
+    a house number or in/on/along/off; ends: where "way" or "gate" starts."""
+    out = []
+    for pos in ends:
+        end = pos + (3 if text[pos] in "wW" else 4)
+        after = text[end:end + 2]
+        if not after or not (after[0].isalnum() or after[0] in "'-" or after[0] == " " and after[1:].isupper()):
+            start = text.rfind(" ", 0, pos) + 1  # a whole word, not "Washway Road": its start
+            word = text[start:pos]
+            if len(word) >= 2 and word[0].isupper() and word[1:].isalpha() and word[1:].islower() \
+                    and _placed(text, start):
+                out.append((start, text[start:end]))
     return out
 
 
-def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
-    """[(road as printed, how)], in order of first appearance, once each."""
+def roads(text: str, force: ForceFacts, one_word_ends: list[int] | None = None) -> list[tuple[str, str]]:
+    """[(road as printed, how)], in order of first appearance, once each. one_word_ends: where "way"
+    or "gate" starts in the text (scan.py), when known."""
     leading = rules().leading_words | _MORE_LEADING
     index = gazetteer()
     out, seen = [], set()
@@ -89,7 +97,7 @@ def roads(text: str, force: ForceFacts) -> list[tuple[str, str]]:
     for m in _numbered(text):
         if not m.start() or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "/-"):
             found.append((m.start(), m.group()))
-    found += _one_word(text)
+    found += _one_word(text, _one_word_ends(text) if one_word_ends is None else one_word_ends)
     found.sort()
     for start, road in found:
         if road[0] in "ABM" and road[1].isdigit():
