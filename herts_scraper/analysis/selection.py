@@ -93,16 +93,17 @@ class Resolved:
         self.table = f"selected_articles_{next(self._serial)}"  # temporary: on the connection only
         self.filters: list[tuple[str, str, list]] = []  # (table, condition, params): the articles of one filter
         self.areas = [self._area(name) for name in selection.forces]
-        if self.areas:
-            self.filters.append((ARTICLE_FACETS.name, f"area in ({_marks(self.areas)})", self.areas))
         since = day_range(selection.since, end=False) if selection.since else None
         until = day_range(selection.until, end=True) if selection.until else None
         if since and until and since > until:
             raise AnalysisError(f"--since {selection.since} is after --until {selection.until}")
-        if since or until:
-            bounds = [("published_date >= ?", since), ("published_date <= ?", until)]
-            self.filters.append((ARTICLE_FACETS.name, " and ".join(sql for sql, value in bounds if value),
-                                 [v for _, v in bounds if v]))
+        # Forces and dates: one range of article_facets' (area, published_date) index, or (published_date)'s.
+        article_conditions = [(f"area in ({_marks(self.areas)})", self.areas), ("published_date >= ?", [since]),
+                              ("published_date <= ?", [until])]
+        article_conditions = [(sql, params) for sql, params in article_conditions if params and params[0]]
+        if article_conditions:
+            self.filters.append((ARTICLE_FACETS.name, " and ".join(sql for sql, _ in article_conditions),
+                                 [p for _, params in article_conditions for p in params]))
         for fact_field, values, option in (("kinds", selection.kinds, "--kind"),
                                            ("offences", selection.offences, "--offence")):
             if values:

@@ -237,7 +237,7 @@ ARTICLE_FACTS_SQL = (
 # array facets and filters, `herts-scraper stats`), with the columns filters need.
 ARTICLE_FACETS = Table("article_facets", pk="article", since="add_article_facets",
                        indexes=(Index(("version_id",), since="add_article_facets"),
-                                Index(("area",), since="add_article_facets"),
+                                Index(("area", "published_date"), since="add_article_facets"),
                                 Index(("published_date",), since="add_article_facets")),
                        columns=(
     Column("article", int),  # the article's rowid in articles (and articles_fts)
