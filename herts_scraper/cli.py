@@ -573,6 +573,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="PATH", help=DB_HELP)
     analysis.add_stats_options(p)
     p.set_defaults(func=_cmd_analysis, run=analysis.run_stats)
+
+    p = command("plot", "chart the archive's articles (matplotlib: PNG or SVG), or the same chart as text")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    analysis.add_plot_options(p)
+    p.set_defaults(func=_cmd_analysis, run=analysis.run_plot)
     return parser
 
 

@@ -93,3 +93,43 @@ def run_stats(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         counts = stats(archive, args.by, selection_of(args))
     output.write_rows(counts.rows, counts.columns, args.format, out)
     return 0
+
+
+# -- plot ------------------------------------------------------------------------------------
+def add_plot_options(parser: argparse.ArgumentParser) -> None:
+    from herts_scraper.analysis.charts import CHARTS, TOP
+
+    parser.add_argument("what", choices=list(CHARTS), metavar="WHAT",
+                        help="the chart: " + "; ".join(f"{name}: {about}" for name, (_, about) in CHARTS.items()))
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="FILE.png or FILE.svg: an image; FILE.txt, or - for standard output: the chart as text")
+    add_selection_options(parser)
+    parser.add_argument("--top", type=int, default=TOP, metavar="N", help="places on the chart of appeals by place")
+
+
+def run_plot(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from herts_scraper.analysis import charts
+
+    form = charts.check_out(args.out)
+    if args.top < 1:
+        raise AnalysisError("--top must be 1 or more")
+    with open_archive(args.db) as archive:
+        chart = charts.chart(archive, args.what, selection_of(args), args.top)
+    if form == "text":
+        if args.out == "-":
+            out.write(charts.text(chart))
+            return 0
+        written = _write(args.out, lambda: open(args.out, "w", encoding="utf-8").write(charts.text(chart)))
+    else:
+        figure = charts.figure(chart)
+        written = _write(args.out, lambda: figure.savefig(args.out, format=form, dpi=charts.DPI))
+    print(f"{args.what}: {written}", file=out)
+    return 0
+
+
+def _write(path: str, write) -> str:
+    try:
+        write()
+    except OSError as exc:
+        raise AnalysisError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
