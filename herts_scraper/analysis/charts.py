@@ -104,7 +104,8 @@ def force_by_month(archive: Archive, selection: Selection, top: int) -> Chart:
         notes.append("the archive has no other force")
     if not months:
         raise AnalysisError("nothing to plot: no dated article in the selection")
-    return Chart(f"Articles per month: {' and '.join(chosen)} beside the other forces{_scope_dates(selection)}",
+    beside = " beside the other forces" if others else ""
+    return Chart(f"Articles per month: {' and '.join(chosen)}{beside}{_scope_dates(selection)}",
                  "month", "articles", "lines", months, series, notes=notes)
 
 
