@@ -98,9 +98,10 @@ class Resolved:
         if since and until and since > until:
             raise AnalysisError(f"--since {selection.since} is after --until {selection.until}")
         # Forces and dates: one range of article_facets' (area, published_date) index, or (published_date)'s.
-        article_conditions = [(f"area in ({_marks(self.areas)})", self.areas), ("published_date >= ?", [since]),
-                              ("published_date <= ?", [until])]
-        article_conditions = [(sql, params) for sql, params in article_conditions if params and params[0]]
+        given: list[tuple[str, list[str | None]]] = [
+            (f"area in ({_marks(self.areas)})", list(self.areas)), ("published_date >= ?", [since]),
+            ("published_date <= ?", [until])]
+        article_conditions = [(sql, params) for sql, params in given if params and params[0]]
         if article_conditions:
             self.filters.append((ARTICLE_FACETS.name, " and ".join(sql for sql, _ in article_conditions),
                                  [p for _, params in article_conditions for p in params]))
