@@ -208,7 +208,7 @@ def test_bad_filters_are_one_line_errors(archive_db, args, message):
 
 
 # -- hostile queries --------------------------------------------------------------------------
-@pytest.mark.parametrize("query", ['"', "((", ")", "*", "^", ":", "''", " ", "\u200b", "-", "{}:", "+"])
+@pytest.mark.parametrize("query", ['"', "((", ")", "*", "^", ":", "''", " ", "\u200b", "-", "{}:", "+", "_", "__"])
 def test_a_query_without_words_is_refused(archive_db, query):
     with Archive(archive_db, readonly=True) as archive, pytest.raises(AnalysisError, match="nothing to search for"):
         search(archive, query)

@@ -11,5 +11,7 @@ is what the archive holds.
 - search.py: full-text search ranked by relevance, with snippets;
 - stats.py: counts of articles by month, force, kind, offence or place;
 - charts.py: the figures `plot` draws (matplotlib), and the same figures as text;
-- output.py: rows as a table, CSV or JSON.
+- output.py: rows as a table, CSV or JSON;
+- commands.py: their options and output on the command line (cli.py's parser calls it);
+- geo.py: distances between places (Datasette's "appeals near a place").
 """

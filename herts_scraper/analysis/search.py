@@ -23,6 +23,7 @@ SNIPPET_TOKENS = 16
 SNIPPET_COLUMNS = (2, 1, 0)  # articles_fts's body, description, title: the first with a match gives the snippet
 HIGHLIGHT = ("[", "]")  # around each matched word in a snippet, as in Datasette's search query
 _WORD = re.compile(r"\w+")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")  # what the index's tokenizer keeps (an underscore separates)
 
 
 def fts_terms(text: str | None) -> str:
@@ -58,7 +59,7 @@ class Found:
 def search(archive: Archive, query: str, selection: Selection | None = None, limit: int | None = 20) -> Found:
     """The articles matching every word of `query` within the selection, best first (`limit` of
     them; None for all), with how many match in all."""
-    if not _WORD.search(query or ""):
+    if not _LETTER_OR_DIGIT.search(query or ""):
         raise AnalysisError(f"nothing to search for in {query!r}: give a word or more")
     terms = fts_terms(query)
     with Resolved(archive, selection or Selection()) as resolved:
