@@ -111,6 +111,9 @@ class Resolved:
                 self._facts(fact_field, [self._value(fact_field, v, option) for v in values])
         if selection.places:
             self._facts("places", [name for v in selection.places for name in self._place(v)])
+        # The likely fewest articles first (a place, a force, an offence, a kind, dates alone): the
+        # selection is read from the first filter's index range, the others tested on each row.
+        self.filters.sort(key=_likely_size)
         self._filled = False
 
     def member(self, article: str, rows: int | None = None) -> tuple[str, list]:
@@ -126,11 +129,13 @@ class Resolved:
                                  for table, condition, _ in self.filters),
                     [p for _, _, params in self.filters for p in params])
         if not self._filled:
+            (table, condition, _), *others = self.filters
+            tests = "".join(f" and exists (select 1 from [{t}] where {c} and article = first.article)"
+                            for t, c, _ in others)
             self.db.execute("pragma temp_store = memory")  # nothing written beside the archive
             self.db.execute(f"create temp table {self.table} (article integer primary key)")
-            self.db.execute(f"insert into temp.{self.table} "
-                            + " intersect ".join(f"select article from [{table}] where {condition}"
-                                                 for table, condition, _ in self.filters),
+            self.db.execute(f"insert or ignore into temp.{self.table} "
+                            f"select first.article from [{table}] first where {condition}{tests}",
                             [p for _, _, params in self.filters for p in params])
             self._filled = True
         return f"+{article} in temp.{self.table}", []  # the plus: a test of each row, never a constraint given to FTS5
@@ -204,6 +209,15 @@ class Resolved:
                 raise AnalysisError(f"--force {name}: the archive has no article of {area}")
         raise AnalysisError(f"--force {name}: no force of that area or profile name in the archive; "
                             f"areas there: {_listed(areas) or 'none'}")
+
+
+def _likely_size(flt: tuple[str, str, list]) -> int:
+    """How many articles a filter likely keeps, as a rank (places are rarest; dates alone, most often
+    the whole archive, last)."""
+    table, condition, params = flt
+    if table == ARTICLE_FACETS.name:
+        return 1 if condition.startswith("area") else 4
+    return {"places": 0, "offences": 2, "kinds": 3}.get(params[0], 3)
 
 
 def _marks(values: list) -> str:
