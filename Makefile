@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ARTICLES ?= 300
 
-.PHONY: setup demo serve lint test test-fast bench clean
+.PHONY: setup demo serve lint test test-fast bench facts-score clean
 
 # Virtual environment with a current pip (the system pip 23 cannot resolve
 # lxml's duplicate extras), the project, its test tools, Datasette (`herts-scraper serve`) and
@@ -45,6 +45,11 @@ test-fast: setup
 bench: setup
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/run.py
+
+# The police facts against the labelled sample (tests/data/facts-labels, ../shared/corpus): precision and
+# recall per field; writes bench/facts-score.json. FIELD=places lists that field's errors.
+facts-score: setup
+	$(PY) bench/facts_score.py $(if $(FIELD),--show-errors $(FIELD))
 
 clean:
 	rm -rf archive/*.db archive/*.db-* archive/logs exports/*/ exports/*.jsonl exports/*.csv

@@ -4,8 +4,8 @@
     .venv/bin/python bench/run.py --quick      # smaller scales, about a minute (smoke test)
     .venv/bin/python bench/run.py --only crawl,extract
 
-Sections: replica, crawl, extract, general, memory, nightly, reparse, listing, forces, distributed,
-search (see bench/README.md).
+Sections: replica, crawl, extract, facts, general, memory, nightly, reparse, fields, listing, forces,
+distributed, search (see bench/README.md).
 Prints a table (figure, value, target, pass/fail) and writes bench/results.json;
 with --only, the figures measured update those already in results.json.
 Every ratio is measured side by side in the same run.
@@ -43,8 +43,8 @@ from benchlib import (
     word_f1,
 )
 
-SECTIONS = ("replica", "crawl", "extract", "general", "memory", "nightly", "reparse", "listing", "forces",
-            "distributed", "search")
+SECTIONS = ("replica", "crawl", "extract", "facts", "general", "memory", "nightly", "reparse", "fields", "listing",
+            "forces", "distributed", "search")
 FORCES = 10  # the forces section: one crawl of this many forces' replicas
 RESULTS = BENCH / "results.json"
 
@@ -317,6 +317,16 @@ class Bench:
             log(f"  {k:34s} {g['pages']:5d} pages  ours {g['ours_ms']:.2f} ms F1 {g['ours_f1']:.4f}  "
                 f"trafilatura {g['trafilatura_ms']:.2f} ms F1 {g['trafilatura_f1']:.4f}")
 
+    def section_facts(self) -> None:
+        """extract_article alone against extract_article + extract_facts on the same pages: what the
+        police facts add to the extraction of a page (the issue's bound: at most 25%)."""
+        from facts_bench import measure
+
+        figures, details = measure(step=self.scale["extract_step"], corpus_limit=self.scale["corpus_limit"],
+                                   repeats=self.scale["extract_repeats"], log=log)
+        self.results.update(figures)
+        self.details["facts"] = details
+
     def section_general(self) -> None:
         """Pages of other sites: the article-extraction benchmark (bench/general.py), when it is here."""
         from general import benchmark_folder, measure
@@ -421,6 +431,33 @@ class Bench:
                                    "peak_rss_mb": m["peak_rss_mb"], "output": text.strip().splitlines()[-1:]}
         log(f"  reparse: {captures} captures in {m['seconds']:.2f} s wall ({inner} s in process) = "
             f"{self.results['reparse_pages_per_s']} captures/s")
+
+    def section_fields(self) -> None:
+        """`herts-scraper reparse --fields-only --all` on a copy of the full crawl's archive: every
+        version's facts and every article's columns made again from the archive alone, against the
+        wall time of the crawl that made the archive."""
+        full = self._full_archive()
+        d = self.tmpdir("fields")
+        for name in ("herts.db", "herts.db-wal", "herts.db-shm"):
+            src = Path(full["db"]).with_name(name)
+            if src.exists():
+                shutil.copy2(src, d / name)
+        cmd = [PY, "-m", "herts_scraper", "reparse", "--fields-only", "--all", "--db", str(d / "herts.db")]
+        m = run_measured(cmd, log=d / "stdout.txt", timeout=600)
+        text = (d / "stdout.txt").read_text(errors="replace")
+        found = re.search(r"facts of (\d+) versions .*; (\d+) articles extracted again .* in ([0-9.]+) s", text)
+        if m["rc"] or not found:
+            raise RuntimeError(f"reparse --fields-only failed (status {m['rc']}): {text[-2000:]}")
+        versions, articles, inner = int(found.group(1)), int(found.group(2)), float(found.group(3))
+        self.results["fields_only_seconds"] = round(m["seconds"], 3)
+        self.results["fields_only_vs_crawl"] = round(m["seconds"] / full["seconds"], 3)
+        self.results["fields_only_articles_per_s"] = round(articles / m["seconds"], 1)
+        self.details["fields"] = {"versions": versions, "articles": articles, "wall_s": m["seconds"],
+                                  "in_process_s": inner, "crawl_s": full["seconds"], "peak_rss_mb": m["peak_rss_mb"],
+                                  "output": text.strip().splitlines()[-1:]}
+        log(f"  reparse --fields-only --all: {versions} versions' facts, {articles} articles in {m['seconds']:.2f} s "
+            f"wall ({inner} s in process); the crawl took {full['seconds']:.2f} s: "
+            f"{self.results['fields_only_vs_crawl']} x")
 
     def section_search(self) -> None:
         """Search latency (bench/search.py) over an archive of replica articles of ten forces, built
@@ -656,6 +693,11 @@ def targets(r: dict) -> list[tuple[str, str, str, bool | None]]:
         ("trafilatura_body_f1", "", "", None),
         ("extract_pages_not_by_profile", "", "= 0 (profile pages never take the fallback)",
          ok(lambda: get("extract_pages_not_by_profile") == 0)),
+        ("facts_ms_per_page", "ms", "(extract_facts on an extracted article)", None),
+        ("facts_overhead_ratio", "x", "<= 1.25 (extract_article + extract_facts / extract_article)",
+         ok(lambda: get("facts_overhead_ratio") <= 1.25)),
+        ("facts_overhead_ratio_replica", "x", "(replica pages)", None),
+        ("facts_overhead_ratio_corpus", "x", "(corpus records as pages)", None),
         ("general_body_f1", "", ">= 0.95 and >= trafilatura's (181 pages of other sites)",
          ok(lambda: get("general_body_f1") >= max(0.95, get("general_trafilatura_body_f1")))),
         ("general_trafilatura_body_f1", "", "(trafilatura's defaults)", None),
@@ -672,6 +714,9 @@ def targets(r: dict) -> list[tuple[str, str, str, bool | None]]:
         ("nightly_seconds", "s", "< 5", ok(lambda: get("nightly_seconds") < 5)),
         ("nightly_new", "", "= new on the site", ok(lambda: get("nightly_new") == r.get("nightly_expected_new", 10))),
         ("reparse_pages_per_s", "captures/s", ">= 300", ok(lambda: get("reparse_pages_per_s") >= 300)),
+        ("fields_only_seconds", "s", "(reparse --fields-only --all)", None),
+        ("fields_only_vs_crawl", "x", "< 1 (of the crawl's time)", ok(lambda: get("fields_only_vs_crawl") < 1)),
+        ("fields_only_articles_per_s", "articles/s", "", None),
         ("forces_one_pages_per_s", "pages/s", "(one force, all the articles)", None),
         ("forces_many_pages_per_s", "pages/s", f"({FORCES} forces, as many articles)", None),
         ("forces_pages_per_s_ratio", "x", f">= 0.8 ({FORCES} forces / one)",

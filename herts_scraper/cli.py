@@ -6,7 +6,10 @@
     herts-scraper export   [--db PATH] [--out DIR|-] [--format records|jsonl|csv|wacz]
     herts-scraper status   [--db PATH]
     herts-scraper history  URL [--db PATH] [--no-diff]
-    herts-scraper reparse  [--warc DIR] [--db PATH] [--profile NAME] [--wait SECONDS]
+    herts-scraper case     REF|URL [--format table|json] [--db PATH]
+    herts-scraper reparse  [--warc PATH...] [--db PATH] [--profile NAME] [--wait SECONDS]
+    herts-scraper reparse  --fields-only [--all] [--db PATH] [--profile NAME] [--wait SECONDS]
+    herts-scraper import   records DIR [--source NAME] [--as-of DATE] [--db PATH]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
     herts-scraper serve    [--db PATH] [--port P] [--host 127.0.0.1]
     herts-scraper search   QUERY [--force F] [--kind K] [--offence O] [--place P] [--since D] [--until D]
@@ -116,7 +119,10 @@ def _cmd_extract(args) -> int:
     except RejectedPage as exc:
         raise CommandError(f"{args.page} is not an article page: {exc}", EXIT_FAILED) from None
     if args.format == "json":
-        print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+        from herts_scraper.extract.facts import extract_facts, facts_document
+
+        document = {**article.to_dict(), **facts_document(extract_facts(article, profile))}
+        print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(article.to_record())
     if article.status != "ok":
@@ -317,31 +323,62 @@ def _version_record(v: dict, area: str) -> str:
     return render_record(record_meta(v["url"], area, v["title"], v["description"], v["published"]), v["body"] or "")
 
 
+def _find_article(archive: Archive, given: str, args) -> str:
+    """The archived URL of the article `given` names (see _url_forms), or a one-line error naming
+    the closest archived URLs."""
+    forms = _url_forms(given)
+    url = archive.find_url(forms)
+    if url is None and len(forms) > 1:  # an http(s) URL: try its path on the profile's origin
+        url = archive.find_url(_on_origin(forms, load_profile(args.profile or _settings()["SITE_PROFILE"]).origin))
+    if url is None:
+        near = archive.urls_like(given)
+        hint = f"; closest: {', '.join(near)}" if near else ""
+        raise CommandError(f"{given} is not in {args.db}{hint}", EXIT_FAILED)
+    return url
+
+
 def _cmd_history(args) -> int:
     import difflib
 
     with _open_archive(args.db) as archive:
-        forms = _url_forms(args.url)
-        url = archive.find_url(forms)
-        if url is None and len(forms) > 1:  # an http(s) URL: try its path on the profile's origin
-            url = archive.find_url(_on_origin(forms, load_profile(args.profile or _settings()["SITE_PROFILE"]).origin))
-        if url is None:
-            near = archive.urls_like(args.url)
-            hint = f"; closest: {', '.join(near)}" if near else ""
-            raise CommandError(f"{args.url} is not in {args.db}{hint}", EXIT_FAILED)
+        url = _find_article(archive, args.url, args)
         row = archive.article(url)
         assert row is not None  # find_url found it
         versions = archive.versions(url)
     removed = f", removed {row['removed_at']}" if row["removed_at"] else ""
     print(f"{url}: {len(versions)} version(s), first seen {row['first_seen']}{removed}")
     for v in versions:
-        print(f"  v{v['version']}  {v['first_seen']} .. {v['last_seen']}  {v['content_hash'][:12]}  {v['title']}")
+        imported = f"  [imported from {v['imported_from']}]" if v.get("imported_from") else ""  # import records
+        print(f"  v{v['version']}  {v['first_seen']} .. {v['last_seen']}  {v['content_hash'][:12]}  {v['title']}"
+              f"{imported}")
     if not args.no_diff:
         for old, new in pairwise(versions):
             sys.stdout.writelines(difflib.unified_diff(
                 _version_record(old, row["area"]).splitlines(keepends=True),
                 _version_record(new, row["area"]).splitlines(keepends=True),
                 f"v{old['version']} ({old['first_seen']})", f"v{new['version']} ({new['first_seen']})"))
+    return 0
+
+
+def _cmd_case(args) -> int:
+    """case REF|URL: archive/cases.py."""
+    from herts_scraper.archive.cases import as_json, as_table, threads_of, without_facts
+
+    with _open_archive(args.db) as archive:
+        if re.match(r"(?i)https?://", args.case):
+            threads = threads_of(archive.db, url=_find_article(archive, args.case, args))
+        else:
+            threads = threads_of(archive.db, reference=args.case)
+            if not threads:
+                hint = ("; its articles have no facts yet: `herts-scraper reparse --fields-only` extracts them"
+                        if without_facts(archive.db) else "")
+                raise CommandError(f"no article in {args.db} names the reference or operation {args.case!r}{hint}",
+                                   EXIT_FAILED)
+    if args.format == "json":
+        print(json.dumps(as_json(threads), ensure_ascii=False, indent=2))
+    else:
+        for line in as_table(threads, args.case):
+            print(line)
     return 0
 
 
@@ -375,28 +412,88 @@ def _cmd_store(args) -> int:
 
 
 def _cmd_reparse(args) -> int:
+    from herts_scraper.archive.foreign_warc import Unused
     from herts_scraper.archive.lock import ArchiveLocked
     from herts_scraper.archive.reparse import reparse
     from herts_scraper.crawl.warc import warc_dir_for
 
+    if args.fields_only:
+        return _reparse_fields(args)
+    if args.all:
+        raise CommandError("--all goes with --fields-only (a reparse from WARC files makes every version again)")
     _check_db_path(args.db)
     if args.profile:
         load_profile(args.profile)  # a bad --profile is a usage error before any work
-    folder = args.warc or warc_dir_for(args.db)
+    paths = args.warc or [warc_dir_for(args.db)]
+    folder = " ".join(map(str, paths))
+    unused = Unused()
     try:
-        counts = reparse(folder, args.db, args.profile, wait=args.wait, default_profile=_settings()["SITE_PROFILE"])
+        counts = reparse(paths, args.db, args.profile, wait=args.wait, default_profile=_settings()["SITE_PROFILE"],
+                         unused=unused)
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from None
     except ArchiveLocked as exc:
-        message = (f"a crawl still holds the archive {args.db} ({exc.holder}) after waiting {args.wait:g} s"
-                   if args.wait else
-                   f"a crawl holds the archive {args.db} ({exc.holder}); try again later, or pass --wait SECONDS")
-        raise CommandError(message, EXIT_CODES["locked"]) from None
+        raise _locked(args, exc) from None
     rate = counts.captures / counts.seconds if counts.seconds else 0
     print(f"reparsed {counts.captures} captures from {folder} into {args.db} in {counts.seconds} s "
           f"({rate:.0f}/s): {counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged, "
           f"{counts.inserted} earlier versions inserted, {counts.not_modified} not modified, "
           f"{counts.removed} removed, {counts.rejected} rejected")
+    if unused.counts:  # records of other tools' WARC files it could not use, and why
+        print(f"could not use {sum(unused.counts.values())} records of other tools' WARC files:")
+        for line in unused.lines():
+            print(f"  {line}")
+    return 0
+
+
+def _cmd_import(args) -> int:
+    from herts_scraper.archive.imports import import_records, parse_as_of, summary
+    from herts_scraper.archive.lock import ArchiveLocked
+
+    _check_db_path(args.db)
+    try:
+        as_of = parse_as_of(args.as_of) if args.as_of else None
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if not Path(args.dir).exists():
+        raise CommandError(f"no folder {args.dir}")
+    try:
+        counts = import_records(args.dir, args.db, args.source, as_of, wait=args.wait,
+                                on_bad=lambda line: print(f"herts-scraper import: {line}", file=sys.stderr))
+    except ArchiveLocked as exc:
+        raise _locked(args, exc) from None
+    print(f"imported {args.dir} into {args.db}: {summary(counts)}")
+    return 0
+
+
+def _locked(args, exc) -> CommandError:
+    message = (f"a crawl still holds the archive {args.db} ({exc.holder}) after waiting {args.wait:g} s"
+               if args.wait else
+               f"a crawl holds the archive {args.db} ({exc.holder}); try again later, or pass --wait SECONDS")
+    return CommandError(message, EXIT_CODES["locked"])
+
+
+def _reparse_fields(args) -> int:
+    """reparse --fields-only: archive/fields.py."""
+    from herts_scraper.archive.fields import fill_fields, progress_printer, summary
+    from herts_scraper.archive.lock import ArchiveLocked
+
+    if args.warc:
+        raise CommandError("--fields-only reads the archive alone, without WARC files: leave out --warc")
+    _check_db_path(args.db)
+    if not Path(args.db).exists():
+        raise CommandError(f"no archive at {args.db} (run a crawl first, or give --db)")
+    # The project's profile and --profile serve their areas before the bundled profiles.
+    profiles = [load_profile(name) for name in (args.profile, _settings()["SITE_PROFILE"]) if name]
+    try:
+        counts = fill_fields(args.db, every_version=args.all, profiles=profiles, wait=args.wait,
+                             progress=progress_printer())
+    except ArchiveLocked as exc:
+        raise _locked(args, exc) from None
+    except KeyboardInterrupt:
+        raise CommandError("interrupted; the batches done are kept: run it again to go on",
+                           EXIT_CODES["interrupted"]) from None
+    print(summary(counts))
     return 0
 
 
@@ -501,7 +598,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("extract", "print the record of one saved article page, without network")
     p.add_argument("page", help="the saved HTML file (- for standard input)")
     p.add_argument("--url", required=True, help="the URL the page was fetched from")
-    p.add_argument("--format", choices=("record", "json"), default="record", help="the reference record, or JSON")
+    p.add_argument("--format", choices=("record", "json"), default="record",
+                   help="the reference record, or JSON (the article and its police facts: docs/facts.md)")
     p.add_argument("--profile", metavar="NAME", help=PROFILE_HELP)
     p.set_defaults(func=_cmd_extract)
 
@@ -526,14 +624,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-diff", action="store_true", help="list the versions only")
     p.set_defaults(func=_cmd_history)
 
-    p = command("reparse", "rebuild the archive from its WARC captures, without network")
-    p.add_argument("--warc", metavar="DIR", help="folder of .warc.gz files (default: warc/ beside --db)")
+    p = command("case", "the thread of a case: the articles linked by its references, operations and versions, "
+                        "in date order, with what each added")
+    p.add_argument("case", metavar="REF|URL", help="a police reference number or operation name as printed, or an "
+                                                   "archived article's URL (in the forms history takes)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="lines of text, or JSON: a list of "
+                                                                              "the steps")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--profile", metavar="NAME", help=f"{PROFILE_HELP}; its origin is tried for a URL on another host")
+    p.set_defaults(func=_cmd_case)
+
+    p = command("reparse", "rebuild the archive from WARC captures, ours or other tools', without network")
+    p.add_argument("--warc", metavar="PATH", nargs="+",
+                   help="WARC files, or folders of .warc.gz and .warc files, ours or other tools' (Browsertrix, "
+                        "Wayback, Heritrix) (default: warc/ beside --db)")
     p.add_argument("--db", metavar="PATH",
                    help="archive to write, an existing one or a new one (default: the setting ARCHIVE_PATH)")
-    p.add_argument("--profile", metavar="NAME", help="site profile (default: the one each WARC file names)")
+    p.add_argument("--profile", metavar="NAME", help="site profile of our own WARC files (default: the one each "
+                                                     "file names; other tools' files: each URL's host; with "
+                                                     "--fields-only, the bundled profile of each article's area)")
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="wait this long for a crawl holding the archive to finish (default: 0, exit 75 at once)")
+    p.add_argument("--fields-only", action="store_true",
+                   help="no WARC files: make the facts of versions made by an older fact extractor again, and "
+                        "refill the columns outside the content hash from each article's stored HTML")
+    p.add_argument("--all", action="store_true", help="with --fields-only: the facts of every version")
     p.set_defaults(func=_cmd_reparse)
+
+    p = command("import", "load records (our exports, or the public police-news archive) as the earliest "
+                          "versions of their articles")
+    p.add_argument("what", choices=("records",), help="what to import: records, Markdown files with a YAML block")
+    p.add_argument("dir", metavar="DIR", help="folder of records (.md files, at any depth), or one record file")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--source", metavar="NAME", help="where the records come from, kept with each imported version "
+                                                    "(default: the folder's absolute path)")
+    p.add_argument("--as-of", metavar="DATE", help="the date (YYYY-MM-DD, or an ISO 8601 time) the records' content "
+                                                   "is known from: every imported version's first_seen (default: "
+                                                   "each record's publication date)")
+    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="wait this long for a crawl holding the archive to finish (default: 0, exit 75 at once)")
+    p.set_defaults(func=_cmd_import)
 
     p = command("demo", "serve the replica, crawl it with `scrapy crawl news`, export")
     p.add_argument("--articles", type=int, default=300, metavar="N", help="articles the replica serves")

@@ -77,3 +77,30 @@ def test_an_archive_of_release_0_1_0_is_crawled_and_upgraded_in_place(old_releas
     export = subprocess.run([*cli, "export", "--db", str(db), "--out", str(tmp_path / "out")],
                             capture_output=True, text=True, cwd=ROOT)
     assert export.returncode == 0 and len(list((tmp_path / "out").rglob("*.md"))) == 70, export.stderr
+
+
+def test_an_archive_of_release_0_1_0_gets_its_facts_and_fields_without_network(old_release, tmp_path):
+    """Made before the facts (migration add_facts) and the category column: `reparse --fields-only`
+    upgrades it in place, fills the facts of every version, and the columns outside the content hash
+    as today's crawl of the same pages fills them."""
+    from herts_scraper.archive.fields import REFILLED
+    from herts_scraper.extract.facts import FACTS_VERSION
+
+    db, today = tmp_path / "archive" / "herts.db", tmp_path / "today" / "herts.db"
+    with ReplicaServer(articles=40, generation="soh", edits={3: 1}) as server:
+        assert crawl(old_release, server.base_url, db, cwd=old_release).returncode == 0
+    with ReplicaServer(articles=40, generation="soh", edits={3: 2}) as server:  # a second version of one
+        assert crawl(old_release, server.base_url, db, cwd=old_release).returncode == 0
+        assert crawl(ROOT, server.base_url, today, cwd=ROOT).returncode == 0
+    assert rows(db, "select count(*) from versions") == [(41,)]
+    result = subprocess.run([sys.executable, "-m", "herts_scraper", "reparse", "--fields-only", "--db", str(db)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "facts of 41 versions made again" in result.stdout and "40 articles extracted again" in result.stdout
+    assert "40 refilled" in result.stdout and result.stdout.strip().endswith("would change: 0")
+    assert rows(db, "select distinct facts_version from versions") == [(FACTS_VERSION,)]
+    assert [name for (name,) in rows(db, "select name from _migrations order by rowid")] == \
+        [m.__name__ for m in MIGRATIONS]
+    columns = f"select url, {', '.join(REFILLED)}, extractor_version from articles order by url"
+    assert rows(db, columns) == rows(today, columns)
+    assert rows(db, "select count(*) from articles where category is not null")[0][0] > 0  # 0.1.0 had none

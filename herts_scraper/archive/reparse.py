@@ -1,13 +1,16 @@
 """Rebuild the archive from raw WARC captures, with no network.
 
-`herts-scraper reparse [--warc DIR] [--db PATH]` replays every capture in
+`herts-scraper reparse [--warc PATH...] [--db PATH]` replays every capture in
 time order (files by name, records in file order) through today's extractor:
-200 article pages become versions, 304s mark an article as still seen (a
+200 article pages become versions (with their police facts), 304s mark an article as still seen (a
 server-not-modified revisit record, as crawls write them, or an older crawl's
 304 response record), 404/410 give tombstones. The captures go through the crawl's own archive writer (in
 replay mode), as the items a crawl would have made of them: one write path.
 Rows record the extractor version that made them, so a better extractor can
 be applied to the whole history.
+
+WARC files other tools made (a Browsertrix crawl, a Wayback or Heritrix capture) are replayed
+by foreign_warc.py, which says which of their records it could not use.
 
 Reparse may write into an existing archive, the crawl's own included: it
 adds only what the archive does not hold (Archive.replay_many), so running
@@ -28,6 +31,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from herts_scraper.archive.foreign_warc import Unused, is_foreign, replay_foreign
 from herts_scraper.archive.lock import lock_archive
 from herts_scraper.archive.schema import ReparseCounts
 from herts_scraper.archive.store import Archive
@@ -54,9 +58,23 @@ def is_not_modified(record) -> bool:
         NOT_MODIFIED_PROFILE)
 
 
-def iter_responses(folder: Path):
+def warc_files(paths: list[Path]) -> list[Path]:
+    """The WARC files of the paths given: a folder's .warc.gz and .warc files (by name), a file itself.
+    FileNotFoundError for a path that is neither."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(path.glob("*.warc.gz")) + sorted(path.glob("*.warc"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"no WARC file or folder at {path}")
+    return list(dict.fromkeys(files))
+
+
+def iter_responses(files: list[Path]):
     """(file, warcinfo dict, record) for every response and 304 revisit in every WARC file, in order."""
-    for path in sorted(folder.glob("*.warc.gz")) + sorted(folder.glob("*.warc")):
+    for path in files:
         info: dict = {}
         try:
             with path.open("rb") as fh:
@@ -71,18 +89,26 @@ def iter_responses(folder: Path):
             logger.warning("%s: stopped reading at a damaged record (%s)", path.name, exc)
 
 
-def reparse(warc_dir: str | Path, db_path: str | Path, profile_name: str | None = None, wait: float = 0, *,
-            default_profile: str) -> ReparseCounts:
-    """Replay the WARC folder into db_path; `wait`: seconds to wait for a crawl holding the archive.
-    profile_name: the profile for every capture; else the one each WARC file names, else default_profile."""
-    folder = Path(warc_dir)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"no WARC folder at {folder}")
+def reparse(warc: str | Path | list, db_path: str | Path, profile_name: str | None = None, wait: float = 0, *,
+            default_profile: str, unused: Unused | None = None) -> ReparseCounts:
+    """Replay WARC files into db_path: a folder (our crawl's), files or folders (a list), ours or other
+    tools' (foreign_warc.py); `wait`: seconds to wait for a crawl holding the archive. In our files,
+    profile_name is the profile for every capture; else the one each file names, else default_profile.
+    Other tools' files go by each URL's host; what they hold that cannot be used is added to `unused`."""
+    paths = [Path(p) for p in (warc if isinstance(warc, list) else [warc])]
+    if len(paths) == 1 and not paths[0].exists():
+        raise FileNotFoundError(f"no WARC folder at {paths[0]}")
+    files = warc_files(paths)
     counts = ReparseCounts()
     lock = lock_archive(db_path, wait)
     try:
         Archive(db_path).close()  # an unusable file is an ArchiveError now, whatever the folder holds
-        _replay_folder(folder, db_path, profile_name, default_profile, counts)
+        foreign = [f for f in files if is_foreign(f)]
+        started = time.perf_counter()
+        _replay_folder([f for f in files if f not in foreign], db_path, profile_name, default_profile, counts)
+        if foreign:
+            replay_foreign(foreign, db_path, counts, unused if unused is not None else Unused())
+        counts.seconds = round(time.perf_counter() - started, 3)
     finally:
         lock.release()
     return counts
@@ -107,13 +133,12 @@ def _force_of(url: str, forces: dict[str, tuple[Profile, str | None]]) -> str | 
                 None)
 
 
-def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, default_profile: str,
+def _replay_folder(files: list[Path], db_path: str | Path, profile_name: str | None, default_profile: str,
                    counts: ReparseCounts) -> None:
     """Every capture, in time order, as the crawl's items, through the crawl's archive writer
     (in replay mode): one write path. A writer serves the forces and origins one WARC file names:
     a file that names others gets a writer of its own; a capture of a crawl of several forces is
     extracted with the profile of the force whose origin served it."""
-    started = time.perf_counter()
     writer: ArchiveWriter | None = None
     loaded: dict[str, Profile] = {}
 
@@ -122,7 +147,7 @@ def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, 
             loaded[source] = load_profile(source)
         return loaded[source]
 
-    for _path, info, record in iter_responses(folder):
+    for _path, info, record in iter_responses(files):
         counts.captures += 1
         source = profile_name or info.get("profile") or default_profile  # a name or a YAML path
         base_url = info.get("base_url")
@@ -156,7 +181,6 @@ def _replay_folder(folder: Path, db_path: str | Path, profile_name: str | None, 
             counts.skipped += 1
     if writer is not None:
         counts.add(_finished(writer))
-    counts.seconds = round(time.perf_counter() - started, 3)
 
 
 def _finished(writer: ArchiveWriter) -> dict:

@@ -124,6 +124,10 @@ VERSIONS = Table("versions", pk="id", indexes=(Index(("url", "version"), unique=
     # extract.facts.FACTS_VERSION of the extractor that made its rows in `facts` (null: none yet;
     # `herts-scraper reparse --fields-only` fills them)
     Column("facts_version", since="add_facts"),
+    # A version loaded by `herts-scraper import records` rather than captured: where it came from
+    # (--source, default the folder) and when it was imported; null for captured versions.
+    Column("imported_from", since="add_imports"),
+    Column("imported_at", since="add_imports"),
 ))
 
 # Police facts (docs/facts.md), one row per fact of a version: the tidy form SQL, Datasette and
@@ -520,6 +524,12 @@ def add_facts(db: sqlite_utils.Database) -> None:
     db.execute(ARTICLE_FACTS_SQL)
 
 
+def add_imports(db: sqlite_utils.Database) -> None:
+    """versions.imported_from and imported_at: versions loaded from records (archive/imports.py), not
+    captured (null before: every version was captured)."""
+    add_columns(db, "add_imports")
+
+
 def add_article_facets(db: sqlite_utils.Database) -> None:
     """article_facets and latest_facts (each article's latest facts, for analysis), filled from the
     facts there are, the triggers that keep them, and the view place_map."""
@@ -539,7 +549,7 @@ def add_article_facets(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS = (initial, add_published_date, iso_last_modified, move_raw_html, link_runs, add_article_pages,
-              add_category, add_run_forces, add_facts, add_article_facets)
+              add_category, add_run_forces, add_facts, add_imports, add_article_facets)
 
 
 def pending(db: sqlite_utils.Database) -> list:

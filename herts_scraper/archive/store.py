@@ -67,10 +67,13 @@ _COPY_FACTS = (f"insert into [{FACTS.name}] (version_id, field, value, detail, h
                f"select last_insert_rowid(), field, value, detail, how from [{FACTS.name}] "
                f"where version_id = (select id from [{VERSIONS.name}] where url = ? and version = ?)")
 # A copy of a version, seen again later (reparse): parameters number, first_seen, last_seen (in the
-# order of the table's columns), then the url and number of the version copied.
+# order of the table's columns), then the url and number of the version copied. The copy is a
+# capture, whatever the version copied was (an imported one: versions.imported_from).
+_CAPTURED = ("imported_from", "imported_at")
 _COPY_VERSION = (
     f"insert into [{VERSIONS.name}] ({', '.join(f'[{c}]' for c in _VERSION_COLUMNS)}) select "
-    + ", ".join("?" if c in ("version", "first_seen", "last_seen") else f"[{c}]" for c in _VERSION_COLUMNS)
+    + ", ".join("?" if c in ("version", "first_seen", "last_seen") else "null" if c in _CAPTURED else f"[{c}]"
+                for c in _VERSION_COLUMNS)
     + f" from [{VERSIONS.name}] where url = ? and version = ?"
 )
 
@@ -264,11 +267,13 @@ class Archive:
         return ("changed" if row else "new"), version
 
     def _insert_version(self, content: dict, version: int, seen: str, run_id: int | None,
-                        facts: list[Fact] | None) -> None:
+                        facts: list[Fact] | None, imported: tuple[str, str] | None = None) -> None:
         """Version `version` of an article, first seen `seen`; content: its columns, as _content gives
-        them; facts: its police facts (None: not extracted, left to `reparse --fields-only`)."""
+        them; facts: its police facts (None: not extracted, left to `reparse --fields-only`);
+        imported: (source, when) of a version loaded from records (archive/imports.py), not captured."""
         row = {**content, "version": version, "first_seen": seen, "last_seen": seen, "run_id": run_id,
-               "facts_version": FACTS_VERSION if facts is not None else None}
+               "facts_version": FACTS_VERSION if facts is not None else None,
+               **dict(zip(_CAPTURED, imported or (None, None), strict=True))}
         version_id = self.db.execute(_INSERT_VERSION, [row[c] for c in _VERSION_COLUMNS]).lastrowid
         if facts:
             assert version_id is not None  # an insert's rowid
@@ -442,6 +447,16 @@ class Archive:
 
     def has(self, url: str) -> bool:
         return self.db.execute("select 1 from articles where url = ?", [url]).fetchone() is not None
+
+    def content_hashes(self, urls: Iterable[str]) -> dict[str, str]:
+        """The content hash of each archived article's current version, by URL (those not archived left out)."""
+        urls = list(dict.fromkeys(urls))
+        found: dict[str, str] = {}
+        for start in range(0, len(urls), 500):  # SQLite's limit on parameters
+            chunk = urls[start:start + 500]
+            found.update(self.db.execute(f"select url, content_hash from articles where url in "
+                                         f"({', '.join('?' * len(chunk))})", chunk).fetchall())
+        return found
 
     def article(self, url: str) -> dict | None:
         rows = list(self.db.query("select * from articles where url = ?", [url]))

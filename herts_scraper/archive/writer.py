@@ -2,7 +2,8 @@
 
 The spider only downloads and discovers; everything done with an article
 page after that happens here, in order: extraction (the pure extractor),
-the `since` filter, the run's health checks, and batched writes to the
+the `since` filter, the run's health checks, the police facts of each new
+version (with the page's own force profile; archive/facts.py), and batched writes to the
 SQLite archive (one transaction per ARCHIVE_BATCH_SIZE articles or two
 seconds), together with 304s, tombstones and failures.
 
@@ -35,6 +36,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from herts_scraper import EXTRACTOR_VERSION
+from herts_scraper.archive.facts import facts_of
 from herts_scraper.archive.health import HealthConfig, RunHealth
 from herts_scraper.archive.report import DISK_FULL, is_disk_full
 from herts_scraper.archive.schema import ReparseCounts, RunCounts
@@ -163,8 +165,12 @@ class ArchiveWriter:
         if per_force is not None:
             per_force.add(counts)
 
+    def _site(self, page: FetchedPage) -> tuple[Profile, str | None]:
+        """The page's force profile and base_url (a crawl of several forces: its own force's)."""
+        return self.sites.get(page.force or "") or (self.profile, self.config.base_url)
+
     def _page(self, page: FetchedPage) -> None:
-        profile, base_url = self.sites.get(page.force or "") or (self.profile, self.config.base_url)
+        profile, base_url = self._site(page)
         article = extract_page(page, profile, base_url, self.config.since)
         if not isinstance(article, Article):
             if article is None:
@@ -208,8 +214,19 @@ class ArchiveWriter:
         if page.ticket is not None and self.on_results is not None:
             self.on_results([(page.ticket, result)])
 
+    def _find_facts(self) -> None:
+        """The police facts of each buffered page that makes a new version, with its force's profile.
+        A page that repeats its article's current content is stored as seen again: its facts would go
+        unused (on a site that answers no conditional request, most pages of a full sweep). A replayed
+        capture may make a version anywhere in its article's history: each gets its facts."""
+        current = {} if self.config.replay else self.archive.content_hashes(cap.article.url for cap in self.buffer)
+        for cap, page in zip(self.buffer, self.buffer_pages, strict=True):
+            if current.get(cap.article.url) != cap.article.content_hash():
+                cap.facts = facts_of(cap.article, self._site(page)[0])
+
     def flush(self) -> None:
         if self.buffer:
+            self._find_facts()
             if self.config.replay:
                 self.counts.add(self.archive.replay_many(self.buffer))
             else:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
-import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from herts_scraper.profiles import Profile, load_profile
 from herts_scraper.record import MONTHS as SHORT_MONTHS
+from herts_scraper.record_forms import is_soh_form, parse_record_date, split_meta_lines  # the SOH form, read
 from herts_scraper.replica.blocks import blocks_to_html, markdown_to_blocks
 
 LONDON = ZoneInfo("Europe/London")
@@ -496,39 +496,12 @@ def page_from_record(meta: dict, body_markdown: str, generation, profile, *, tim
     return render_article_page(content, gen, profile, timestamp=timestamp, furniture_lines=furniture_lines)
 
 
-def is_soh_form(meta: dict) -> bool:
-    """A record as the SOH-era public archive wrote it: the whole og set (corpus/README.md)."""
-    og = meta.get("og") or {}
-    return "title" in og or "url" in og
-
-
-_DATE_LINE = re.compile(r"(\d\d):(\d\d) (\d\d)/(\d\d)/(\d{4})")
-_TAG_LINE = re.compile(r"[A-Z][\w&'.-]*(?: [\w&'.-]+){0,3}")
-
-
-def _record_date(text: str) -> dt.datetime | dt.date | None:
+def _record_date(text: str) -> dt.datetime | dt.date:
     """publish.date: "D Mon YYYY" (the reference form) or "HH:MM DD/MM/YYYY" (the SOH form)."""
-    m = _DATE_LINE.fullmatch(text.strip())
-    if m:
-        hh, mm, d, mo, y = map(int, m.groups())
-        return dt.datetime(y, mo, d, hh, mm, tzinfo=LONDON)
-    return dt.datetime.strptime(text, "%d %b %Y").date()
-
-
-def split_meta_lines(body: str) -> tuple[list[str], dt.datetime | None, str]:
-    """SOH-form bodies open with the page's date block: tag lines ("News",
-    "Safer Neighbourhood"), then "HH:MM DD/MM/YYYY". -> (tags, when, the rest)."""
-    paras = body.split("\n\n", 2)
-    tags: list[str] = []
-    if len(paras) > 1 and _DATE_LINE.fullmatch(paras[1].strip()):
-        lines = [ln.strip() for ln in paras[0].split("\n")]
-        if lines and all(_TAG_LINE.fullmatch(ln) for ln in lines):
-            tags, paras = lines, paras[1:]
-    m = _DATE_LINE.fullmatch(paras[0].strip()) if paras else None
-    if not m:
-        return [], None, body
-    hh, mm, d, mo, y = map(int, m.groups())
-    return tags, dt.datetime(y, mo, d, hh, mm, tzinfo=LONDON), "\n\n".join(paras[1:])
+    when = parse_record_date(text)
+    if when is None:
+        raise ValueError(f"publish.date {text!r} is not a date")
+    return when
 
 
 def _soh_meta_lines(body: str, published):

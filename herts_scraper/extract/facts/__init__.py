@@ -42,7 +42,42 @@ class Fact:
 def extract_facts(article: Article, profile: Profile | None = None) -> list[Fact]:
     """The facts of an article (its title, description, body and published date), with the
     force's profile for its places; a profile of None uses the national gazetteer alone."""
-    return []  # filled by the extraction functions (see the field modules)
+    return facts_of_text(article.title, article.description, article.body, article.published, profile)
+
+
+def facts_of_text(title: str | None, description: str | None, body: str | None, published: str | None,
+                  profile: Profile | None = None) -> list[Fact]:
+    """extract_facts on an article's parts (a record read from disk, an archived version)."""
+    from herts_scraper.extract.facts import (
+        incident_dates as dates_,
+        kinds as kinds_,
+        people as people_,
+        places as places_,
+        references as references_,
+        roads as roads_,
+    )
+    from herts_scraper.extract.facts.force import force_facts
+    from herts_scraper.extract.facts.text import article_text
+
+    force = force_facts(profile)
+    prose = article_text(title, description, body, published)
+    text = prose.text
+    facts: list[Fact] = []
+    refs = references_.references(text, force, prose.lowered)
+    facts += [Fact("references", value, how) for value, how in refs]
+    facts += [Fact("operations", name, how) for name, how in references_.operations(text)]
+    kinds, offences = kinds_.kinds_and_offences(prose)
+    facts += [Fact("kinds", kind, how) for kind, how in kinds]
+    facts += [Fact("offences", group, how) for group, how in offences]
+    facts += [Fact("places", place.name, how, {"lat": place.lat, "lon": place.lon})
+              for place, how in places_.places(text, force, prose.lowered)]
+    facts += [Fact("roads", road, how) for road, how in roads_.roads(text, force)]
+    facts += [Fact("people", f"{age} {gender}", how, {"age": age, "gender": gender})
+              for age, gender, how in people_.people(text, prose.lowered)]
+    for value, _ in refs:  # a date inside a reference ("1234 of 04/03/2021") is no incident's
+        text = text.replace(value, " " * len(value))
+    facts += [Fact("incident_dates", iso, how) for iso, how in dates_.incident_dates(text, prose.published)]
+    return facts
 
 
 def facts_json(facts: list[Fact]) -> dict[str, list]:
@@ -59,3 +94,10 @@ def facts_json(facts: list[Fact]) -> dict[str, list]:
         else:
             out[fact.field].append(fact.value)
     return out
+
+
+def facts_document(facts: list[Fact]) -> dict:
+    """What `herts-scraper extract --format json` adds to the article: facts_json's eight keys, and
+    `facts`, the evidence: [{field, value, how, detail}, ...]."""
+    return {**facts_json(facts),
+            "facts": [{"field": f.field, "value": f.value, "how": f.how, "detail": f.detail} for f in facts]}
