@@ -4,7 +4,8 @@ stored through the archive's own store in batches, with their facts from extract
     .venv/bin/python bench/search_archive.py --articles 100000     # builds (or finds) it, prints its path
 
 The archive is cached under bench/data/ (git-ignored), its name keyed by what makes it: the
-article count and forces, the generator's and the store's source, FACTS_VERSION. A second bench
+article count and forces, the generator's, the store's and the fact extractor's source and data,
+the forces' profiles, FACTS_VERSION. A second bench
 run finds it there; a change to any of those builds a new one.
 
 Facts: extract_facts on every article. While extract_facts finds nothing on the replica's
@@ -66,9 +67,14 @@ def replica_facts(art: generator.ReplicaArticle, text: str) -> list[Fact]:
 def _source_key(articles: int) -> str:
     """What the archive is made of: a change to any of it makes another archive."""
     h = hashlib.sha256(f"{articles}:{','.join(FORCES)}:{FACTS_VERSION}".encode())
-    for module in ("replica/generator.py", "replica/vocabulary.py", "replica/blocks.py", "archive/store.py",
-                   "archive/schema.py", "extract/facts/__init__.py"):
-        h.update((ROOT / "herts_scraper" / module).read_bytes())
+    package = ROOT / "herts_scraper"
+    sources = [package / m for m in ("replica/generator.py", "replica/vocabulary.py", "replica/blocks.py",
+                                     "archive/store.py", "archive/schema.py")]
+    sources += sorted((package / "extract" / "facts").iterdir())  # the extractor, its data
+    sources += [package / "profiles" / f"{name}.yaml" for name in FORCES]  # their places, reference formats
+    for source in sources:
+        if source.is_file():
+            h.update(source.read_bytes())
     return h.hexdigest()[:12]
 
 

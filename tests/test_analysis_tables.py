@@ -138,3 +138,32 @@ def test_the_migration_makes_them_from_the_facts_there_are(tmp_path, monkeypatch
     with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("select place, articles, appeals from place_map order by place").fetchall() == [
             ("Town 0", 1, 1), ("Town 1", 1, 1), ("Town 2", 2, 2)]
+
+
+def test_imports_and_fields_only_keep_them(tmp_path, db_path):
+    """Records imported as earlier versions (and one as the latest), then `reparse --fields-only
+    --all`: the real extractor's facts, the tables still the view's."""
+    from herts_scraper.archive.fields import fill_fields
+    from herts_scraper.archive.imports import import_records
+
+    newer = article("burglary-in-ashford", "A man has been charged after a burglary in Ashford.\n")
+    with Archive(db_path) as archive:
+        archive.store_many([Capture(newer, fetched_at=at(50), facts=facts("kinds:charge"))])
+    records = tmp_path / "records" / "Kent"
+    records.mkdir(parents=True)
+    older = dataclasses.replace(newer, body="Police are appealing for witnesses to a burglary in Ashford.\n",
+                                published="2024-05-01T10:00:00+01:00")
+    (records / older.record_name()).write_text(older.to_record(), encoding="utf-8")
+    other = article("robbery-in-dover", "Officers are appealing after a robbery in Dover.\n",
+                    published="2024-05-02T10:00:00+01:00")
+    (records / other.record_name()).write_text(other.to_record(), encoding="utf-8")
+    counts = import_records(tmp_path / "records", db_path, source="test", as_of="2024-05-03T00:00:00+00:00")
+    assert counts.imported == 2
+    assert_kept(db_path)
+    with Archive(db_path, readonly=True) as archive:  # the import is the earlier version: the charge stays
+        assert archive.db.execute("select kinds from article_facets where url = ?", [newer.url]).fetchone() == \
+            ('["charge"]',)
+    fill_fields(db_path, every_version=True)
+    assert_kept(db_path)
+    facets, _ = kept(db_path)
+    assert any(values["kinds"] for *_, values in facets.values())  # the extractor found kinds

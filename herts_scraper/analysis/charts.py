@@ -25,7 +25,7 @@ DPI = 100
 TEXT_WIDTH = 50  # characters of the longest bar
 TOP = 15  # places on the chart of appeals by place
 # The text form's fill for each series of a stacked bar, in order; one series: the first.
-FILLS = ("█", "▓", "▒", "░", "#", "=", "+", "~", ":", ".")
+FILLS = ("█", "▓", "▒", "░", "#", "=", "+", "~", ":", ".", "o", "*", "x", "%")
 OTHERS = "other forces"
 
 
@@ -157,6 +157,10 @@ def figure(chart: Chart) -> Figure:
     ax = fig.add_subplot()
     positions = list(range(len(chart.categories)))
     names = list(chart.series)
+    if len(names) > 10:  # more series than the default cycle's 10 colours (the eleven kinds): tab20's
+        from matplotlib import colormaps
+
+        ax.set_prop_cycle(color=[colormaps["tab20"](i) for i in range(20)])
     if chart.style == "stacked":
         bottom = [0.0] * len(positions)
         for name in names:
