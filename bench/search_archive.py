@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 import time
 from pathlib import Path
@@ -117,15 +118,20 @@ def build(path: Path, articles: int, log=print) -> dict:
 
 
 def ensure(articles: int, log=print) -> tuple[Path, dict]:
-    """The cached archive of `articles`, built first if it is not there; (path, how it was made)."""
+    """The cached archive of `articles`, built first if it is not there; (path, how it was made:
+    kept beside it as JSON)."""
     path = archive_path(articles)
+    about = path.with_suffix(".json")
     if path.exists():
-        return path, {"articles": articles, "forces": list(FORCES), "cached": True}
+        made = json.loads(about.read_text()) if about.exists() else {"articles": articles, "forces": list(FORCES)}
+        return path, {**made, "cached": True}
     DATA.mkdir(exist_ok=True)
-    for old in DATA.glob(f"search-{articles}-*.db*"):  # made of older code
+    for old in DATA.glob(f"search-{articles}-*"):  # made of older code
         old.unlink()
     log(f"  building a {articles:,}-article archive at {path} ...")
-    return path, {**build(path, articles, log), "cached": False}
+    made = build(path, articles, log)
+    about.write_text(json.dumps(made))
+    return path, {**made, "cached": False}
 
 
 def main(argv=None) -> int:
