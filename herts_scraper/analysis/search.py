@@ -64,10 +64,12 @@ def search(archive: Archive, query: str, selection: Selection | None = None, lim
     terms = fts_terms(query)
     with Resolved(archive, selection or Selection()) as resolved:
         db = archive.db
-        matches = db.execute(f"select count(*) from {FTS} where {FTS} match ?", [terms]).fetchone()[0]
-        member, params = resolved.member(f"{FTS}.rowid", matches)
-        total = matches if member == "1" else db.execute(
-            f"select count(*) from {FTS} where {FTS} match ? and {member}", [terms, *params]).fetchone()[0]
+        total = db.execute(f"select count(*) from {FTS} where {FTS} match ?", [terms]).fetchone()[0]
+        member, params = resolved.member(f"{FTS}.rowid", total)
+        if member != "1":  # the filtered matches, found once for the counts and the ranking below
+            member, total = resolved.keep(f"select rowid from {FTS} where {FTS} match ? and {member}",
+                                          [terms, *params])
+            params = []
         if not total:
             return Found(0, [])
         titled = f"select rowid from {FTS} where {FTS} match ? and {member}"  # all the words in the title

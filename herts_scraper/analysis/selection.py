@@ -88,6 +88,7 @@ class Resolved:
     def __init__(self, archive: Archive, selection: Selection):
         self.db = archive.db
         self.table = f"selected_articles_{next(self._serial)}"  # temporary: on the connection only
+        self.kept: list[str] = []  # temporary tables of `keep`
         self.filters: list[tuple[str, str, list]] = []  # (table, condition, params): the articles of one filter
         self.areas = [self._area(name) for name in selection.forces]
         since = day_range(selection.since, end=False) if selection.since else None
@@ -130,13 +131,24 @@ class Resolved:
             (table, condition, _), *others = ordered
             tests = "".join(f" and exists (select 1 from [{t}] where {c} and article = first.article)"
                             for t, c, _ in others)
-            self.db.execute("pragma temp_store = memory")  # nothing written beside the archive
-            self.db.execute(f"create temp table {self.table} (article integer primary key)")
-            self.db.execute(f"insert or ignore into temp.{self.table} "
-                            f"select first.article from [{table}] first where {condition}{tests}",
+            self._temporary(self.table, f"select first.article from [{table}] first where {condition}{tests}",
                             [p for _, _, params in ordered for p in params])
             self._filled = True
         return f"+{article} in temp.{self.table}", []  # the plus: a test of each row, never a constraint given to FTS5
+
+    def keep(self, rowids: str, params: list) -> tuple[str, int]:
+        """The rowids a query selects, kept in a temporary table for the statements that follow
+        (one search, then counts and ranking read it): (the SQL that tests `rowid` against it, how
+        many there are)."""
+        name = f"{self.table}_kept_{len(self.kept) + 1}"
+        self._temporary(name, rowids, params)
+        self.kept.append(name)
+        return f"+rowid in temp.{name}", self.db.execute(f"select count(*) from temp.{name}").fetchone()[0]
+
+    def _temporary(self, name: str, rows: str, params: list) -> None:
+        self.db.execute("pragma temp_store = memory")  # nothing written beside the archive
+        self.db.execute(f"create temp table {name} (article integer primary key)")
+        self.db.execute(f"insert or ignore into temp.{name} {rows}", params)
 
     def _sizes(self) -> list[int]:
         """How many rows each filter's index range holds (counted from the index alone: a few ms for
@@ -150,9 +162,9 @@ class Resolved:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._filled:
-            self.db.execute(f"drop table temp.{self.table}")
-            self._filled = False
+        for name in ([self.table] if self._filled else []) + self.kept:
+            self.db.execute(f"drop table temp.{name}")
+        self._filled, self.kept = False, []
 
     def _facts(self, fact_field: str, values: list[str]) -> None:
         self.filters.append((LATEST_FACTS.name, f"field = ? and value in ({_marks(values)})", [fact_field, *values]))
