@@ -735,6 +735,8 @@ def targets(r: dict) -> list[tuple[str, str, str, bool | None]]:
         ("search_baseline_p95_ms", "ms", "(sqlite-utils' table.search)", None),
         ("search_p95_ratio_vs_sqlite_utils", "x", "(ours / sqlite-utils', plain)", None),
         ("search_cli_median_ms", "ms", "(a process per search)", None),
+        ("store_ms_per_article_with_tables", "ms", "(CPU: store_many, facts and the analysis tables)", None),
+        ("store_ms_per_article_without_tables", "ms", "(the same before add_article_facets)", None),
     ]
 
 

@@ -11,6 +11,8 @@ the p95 is not flattered). Filtered: the same queries, each under one of FILTERS
 query runs once to warm the cache, then REPEATS times; p50 and p95 over all timed runs.
 Baseline, side by side: sqlite-utils' own `table.search(q, limit=20)` (FTS5 rank, no snippet,
 no facts, no title rule) over the same archive and queries; the ratio is ours / baseline.
+What the analysis tables cost the archive's writes: store_cost, the CPU of storing articles with and
+without their triggers, side by side.
 """
 
 from __future__ import annotations
@@ -75,6 +77,44 @@ def _series(cases, run) -> dict:
             "slowest": [{"case": str(cases[i]), "median_ms": round(ms, 2)} for ms, i in slowest]}
 
 
+def store_cost(articles: int = 2000, rounds: int = 3) -> dict:
+    """CPU per article of Archive.store_many (replica articles with extract_facts' facts, batches of
+    500, fresh archives) with the analysis tables' triggers and without them (the schema before the
+    migration add_article_facets), side by side: best of `rounds` each."""
+    import tempfile
+
+    from herts_scraper.archive import schema
+    from herts_scraper.archive.store import Capture
+    from herts_scraper.extract.facts import extract_facts
+    from herts_scraper.profiles import load_profile
+    from herts_scraper.replica import generator
+
+    profile = load_profile("hertfordshire")
+    captures = []
+    for i in range(articles):
+        article = generator.generate_article(i, 0, profile).expected_article("soh")
+        captures.append(Capture(article, raw_html=article.body.encode(), facts=extract_facts(article, profile),
+                                fetched_at=f"2026-01-01T00:00:{i % 60:02d}+00:00"))
+    every = schema.MIGRATIONS
+    before = tuple(m for m in every if m is not schema.add_article_facets)
+    best = {"with_tables": float("inf"), "without_tables": float("inf")}
+    try:
+        for _ in range(rounds):
+            for name, migrations in (("with_tables", every), ("without_tables", before)):
+                schema.MIGRATIONS = migrations
+                with tempfile.TemporaryDirectory() as folder, Archive(Path(folder) / "herts.db") as archive:
+                    started = time.process_time()
+                    for start in range(0, articles, 500):
+                        archive.store_many(captures[start:start + 500])
+                    best[name] = min(best[name], time.process_time() - started)
+    finally:
+        schema.MIGRATIONS = every
+    per = {name: round(1000 * seconds / articles, 3) for name, seconds in best.items()}
+    return {"store_ms_per_article_with_tables": per["with_tables"],
+            "store_ms_per_article_without_tables": per["without_tables"],
+            "facts_per_article": round(sum(len(c.facts or []) for c in captures) / articles, 1)}
+
+
 def measure(db: Path) -> dict:
     load = os.getloadavg()  # what else the machine's cores were doing: context for the times
     with Archive(db, readonly=True) as archive:
@@ -86,6 +126,7 @@ def measure(db: Path) -> dict:
         table = archive.db["articles"]
         baseline = _series([(q, None) for q in QUERIES], lambda c: list(table.search(c[0], limit=LIMIT)))
         articles = archive.count()
+    store = store_cost()
     cli = []
     for q in QUERIES[:5]:  # as a user runs it: a process each, start-up included (the shell's view)
         cli.append(_timed(lambda q=q: subprocess.run(
@@ -98,10 +139,12 @@ def measure(db: Path) -> dict:
         "search_p95_ratio_vs_sqlite_utils": round(plain["p95_ms"] / baseline["p95_ms"], 2)
         if baseline["p95_ms"] else None,
         "search_cli_median_ms": round(statistics.median(cli), 1),
+        "store_ms_per_article_with_tables": store["store_ms_per_article_with_tables"],
+        "store_ms_per_article_without_tables": store["store_ms_per_article_without_tables"],
         "details": {"articles": articles, "load_average_before": load, "queries": len(QUERIES), "repeats": REPEATS,
                     "limit": LIMIT,
                     "matches": matches, "plain": plain, "filtered": filtered, "baseline": baseline,
-                    "filters": FILTERS, "cli_ms": [round(t, 1) for t in cli]},
+                    "filters": FILTERS, "cli_ms": [round(t, 1) for t in cli], "store": store},
     }
 
 
