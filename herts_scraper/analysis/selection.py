@@ -84,6 +84,7 @@ class Resolved:
     leaving it drops the temporary table `member` may make)."""
 
     _serial = itertools.count(1)
+    COUNTED = 20_000  # filters holding more are all "large": the likely narrowest of them drives (_LIKELY)
 
     def __init__(self, archive: Archive, selection: Selection):
         self.db = archive.db
@@ -109,6 +110,7 @@ class Resolved:
                 self._facts(fact_field, [self._value(fact_field, v, option) for v in values])
         if selection.places:
             self._facts("places", [name for v in selection.places for name in self._place(v)])
+        self.filters.sort(key=_likely_size)  # among filters counted large alike, the likely narrowest first
         self._filled = False
         self._counted: list[int] | None = None
 
@@ -151,10 +153,11 @@ class Resolved:
         self.db.execute(f"insert or ignore into temp.{name} {rows}", params)
 
     def _sizes(self) -> list[int]:
-        """How many rows each filter's index range holds (counted from the index alone: a few ms for
-        100,000)."""
+        """How many rows each filter's index range holds, counted from the index alone up to COUNTED
+        (counting every appeal of 100,000 articles took 3.4 ms of CPU; up to 20,000, 0.2 ms)."""
         if self._counted is None:
-            self._counted = [self.db.execute(f"select count(*) from [{table}] where {condition}", params).fetchone()[0]
+            self._counted = [self.db.execute(f"select count(*) from (select 1 from [{table}] where {condition} "
+                                             f"limit {self.COUNTED})", params).fetchone()[0]
                              for table, condition, params in self.filters]
         return self._counted
 
@@ -227,6 +230,15 @@ class Resolved:
                 raise AnalysisError(f"--force {name}: the archive has no article of {area}")
         raise AnalysisError(f"--force {name}: no force of that area or profile name in the archive; "
                             f"areas there: {_listed(areas) or 'none'}")
+
+
+def _likely_size(flt: tuple[str, str, list]) -> int:
+    """A filter's rank by how many articles it likely keeps: a place, a force, an offence, a kind,
+    dates alone (often most of the archive)."""
+    table, condition, params = flt
+    if table == ARTICLE_FACETS.name:
+        return 1 if condition.startswith("area") else 4
+    return {"places": 0, "offences": 2, "kinds": 3}.get(params[0], 3)
 
 
 def _marks(values: list) -> str:
