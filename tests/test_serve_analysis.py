@@ -37,7 +37,14 @@ STORIES = [
     ("stevenage-burglary-appeal", "2024-02-14", ["appeal"], ["burglary"], ["Stevenage"], ["41/200/24"], []),
     ("dover-robbery", "2024-02-20", ["appeal", "wanted"], ["robbery"], ["Dover"], ["46/300/24"], []),
     ("harlow-open-day", "2024-04-01", ["event"], [], ["Harlow"], [], []),
+    # the same reference in another force's area: another case
+    ("kent-reference-alike", "2024-01-20", ["appeal"], [], ["Dover"], ["41/100/24"], []),
+    # a standing campaign: more articles of the area than CAMPAIGN_ARTICLES name it
+    *((f"scorpion-{n}", "2024-05-01", ["arrest"], [], [], [], ["Scorpion"]) for n in range(16)),
+    ("shed-break-in-scorpion", "2024-05-02", ["appeal"], [], [], ["41/500/24"], ["Scorpion"]),
+    ("shed-break-in-charge", "2024-05-03", ["charge"], [], [], ["41/500/24"], []),
 ]
+AREAS = {"kent-reference-alike": "Kent"}
 
 
 def facts(kinds, offences, places, references, operations) -> list[Fact]:
@@ -52,7 +59,7 @@ def archive_db(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("serve-analysis") / "herts.db"
     with Archive(db) as archive:
         archive.store_many([
-            Capture(Article(url=URL + slug, area="Hertfordshire", title=slug.replace("-", " ").capitalize(),
+            Capture(Article(url=URL + slug, area=AREAS.get(slug, "Hertfordshire"), title=slug.replace("-", " ").capitalize(),
                             published=f"{date}T09:00:00+00:00", body=f"The story of {slug}."),
                     facts=facts(*rest))
             for slug, date, *rest in STORIES])
@@ -76,12 +83,12 @@ def slugs(rows: list[dict]) -> list[str]:
 def test_facets_on_kinds_offences_and_places(server):
     page = get(f"{server}/article_facets.json?_shape=objects&_size=100")
     assert page["filtered_table_rows_count"] == len(STORIES)
-    assert facet(page, "kinds") == {"appeal": (4, False), "arrest": (1, False), "charge": (1, False),
+    assert facet(page, "kinds") == {"appeal": (6, False), "arrest": (17, False), "charge": (2, False),
                                     "court": (1, False), "event": (1, False), "wanted": (1, False)}
     assert facet(page, "offences") == {"theft": (5, False), "burglary": (1, False), "robbery": (1, False)}
-    assert facet(page, "places") == {"Watford": (4, False), "Bushey": (2, False), "Dover": (1, False),
+    assert facet(page, "places") == {"Watford": (4, False), "Bushey": (2, False), "Dover": (2, False),
                                      "Harlow": (1, False), "Stevenage": (1, False)}
-    assert page["rows"][0]["kinds"] == '["event"]'  # newest first, the lists as JSON
+    assert page["rows"][0]["kinds"] == '["charge"]'  # newest first, the lists as JSON
 
 
 def test_choosing_facet_values_filters_the_articles(server):
@@ -114,6 +121,16 @@ def test_a_case_thread_in_date_order(server):
     alone = get(f"{server}/case_thread.json?_shape=objects&url=" + urllib.parse.quote(URL + "harlow-open-day"))
     assert slugs(alone["rows"]) == ["harlow-open-day"]  # no reference, no operation: itself
     assert get(f"{server}/case_thread.json?url=https://nowhere.example/")["rows"] == []
+    campaign = get(f"{server}/case_thread.json?_shape=objects&url=" + urllib.parse.quote(URL + "shed-break-in-scorpion"))
+    assert slugs(campaign["rows"]) == ["shed-break-in-scorpion", "shed-break-in-charge"]  # not the campaign's 16
+
+
+def test_the_case_query_follows_the_case_commands_rules():
+    from herts_scraper.archive.cases import CAMPAIGN_ARTICLES
+    from herts_scraper.serve import metadata
+
+    sql = metadata("herts")["databases"]["herts"]["queries"]["case_thread"]["sql"]
+    assert f"<= {CAMPAIGN_ARTICLES}" in sql and "f.area = (select area from this)" in sql
 
 
 def test_appeals_near_a_place(server):
@@ -139,7 +156,7 @@ def test_place_map_has_coordinates_and_counts(server):
     rows = get(f"{server}/place_map.json?_shape=objects")["rows"]
     assert {r["place"]: (r["latitude"], r["longitude"], r["articles"], r["appeals"]) for r in rows} == {
         "Watford": (*PLACES["Watford"], 4, 1), "Bushey": (*PLACES["Bushey"], 2, 1),
-        "Stevenage": (*PLACES["Stevenage"], 1, 1), "Dover": (*PLACES["Dover"], 1, 1),
+        "Stevenage": (*PLACES["Stevenage"], 1, 1), "Dover": (*PLACES["Dover"], 2, 2),
         "Harlow": (*PLACES["Harlow"], 1, 0)}
 
 
