@@ -7,11 +7,12 @@ ARTICLES ?= 300
 .PHONY: setup demo serve lint test test-fast bench facts-score clean
 
 # Virtual environment with a current pip (the system pip 23 cannot resolve
-# lxml's duplicate extras), the project, its test tools and Datasette (`herts-scraper serve`).
+# lxml's duplicate extras), the project, its test tools, Datasette (`herts-scraper serve`) and
+# matplotlib (`herts-scraper plot`).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,serve]'
+	$(PY) -m pip install --quiet -e '.[test,serve,analysis]'
 	# pywb, the replay tool the tests run as archivists do, in a venv of its own (it pins redis 2.10.6).
 	$(PYTHON) -m venv $(VENV)/tools/pywb
 	$(VENV)/tools/pywb/bin/python -m pip install --quiet --upgrade pip

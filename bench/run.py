@@ -5,7 +5,7 @@
     .venv/bin/python bench/run.py --only crawl,extract
 
 Sections: replica, crawl, extract, facts, general, memory, nightly, reparse, fields, listing, forces,
-distributed (see bench/README.md).
+distributed, search (see bench/README.md).
 Prints a table (figure, value, target, pass/fail) and writes bench/results.json;
 with --only, the figures measured update those already in results.json.
 Every ratio is measured side by side in the same run.
@@ -44,15 +44,15 @@ from benchlib import (
 )
 
 SECTIONS = ("replica", "crawl", "extract", "facts", "general", "memory", "nightly", "reparse", "fields", "listing",
-            "forces", "distributed")
+            "forces", "distributed", "search")
 FORCES = 10  # the forces section: one crawl of this many forces' replicas
 RESULTS = BENCH / "results.json"
 
 SCALES = {
     "full": {"articles": 5000, "pairs": 3, "extract_step": 10, "corpus_limit": None, "extract_repeats": 3,
-             "memory": (2000, 20000), "nightly_new": 10},
+             "memory": (2000, 20000), "nightly_new": 10, "search_articles": 100_000},
     "quick": {"articles": 1000, "pairs": 1, "extract_step": 40, "corpus_limit": 60, "extract_repeats": 1,
-              "memory": (200, 2000), "nightly_new": 10},
+              "memory": (200, 2000), "nightly_new": 10, "search_articles": 10_000},
 }
 
 # trafilatura as used against ours: its fast path (no fallback extractors),
@@ -459,6 +459,21 @@ class Bench:
             f"wall ({inner} s in process); the crawl took {full['seconds']:.2f} s: "
             f"{self.results['fields_only_vs_crawl']} x")
 
+    def section_search(self) -> None:
+        """Search latency (bench/search.py) over an archive of replica articles of ten forces, built
+        through the store once and cached under bench/data/ (bench/search_archive.py)."""
+        from search import measure
+        from search_archive import ensure
+
+        path, made = ensure(self.scale["search_articles"], log)
+        figures = measure(path)
+        self.details["search"] = {**figures.pop("details"), "archive": {**made, "path": str(path)}}
+        self.results.update(figures)
+        log(f"  search over {made['articles']:,} articles: plain p50 {figures['search_plain_p50_ms']} ms, "
+            f"p95 {figures['search_plain_p95_ms']} ms; filtered p50 {figures['search_filtered_p50_ms']} ms, "
+            f"p95 {figures['search_filtered_p95_ms']} ms; sqlite-utils' search p95 "
+            f"{figures['search_baseline_p95_ms']} ms")
+
     def section_listing(self) -> None:
         """parse_listing on one container of N teasers, each with its date beside it (the worst
         case of the teaser-date lookup): the time must grow linearly with N."""
@@ -713,6 +728,15 @@ def targets(r: dict) -> list[tuple[str, str, str, bool | None]]:
         ("distributed_two_vs_one", "x", "(2 cores: the workers share them)", None),
         ("distributed_store_cpu_ms_per_page", "ms", "(store and its writer, per page)", None),
         ("distributed_store_ceiling_pages_per_s", "pages/s", "(what one store can take)", None),
+        ("search_plain_p50_ms", "ms", "", None),
+        ("search_plain_p95_ms", "ms", "< 50 (100,000 articles)", ok(lambda: get("search_plain_p95_ms") < 50)),
+        ("search_filtered_p50_ms", "ms", "", None),
+        ("search_filtered_p95_ms", "ms", "< 50 (100,000 articles)", ok(lambda: get("search_filtered_p95_ms") < 50)),
+        ("search_baseline_p95_ms", "ms", "(sqlite-utils' table.search)", None),
+        ("search_p95_ratio_vs_sqlite_utils", "x", "(ours / sqlite-utils', plain)", None),
+        ("search_cli_median_ms", "ms", "(a process per search)", None),
+        ("store_ms_per_article_with_tables", "ms", "(CPU: store_many, facts and the analysis tables)", None),
+        ("store_ms_per_article_without_tables", "ms", "(the same before add_article_facets)", None),
     ]
 
 

@@ -12,6 +12,10 @@
     herts-scraper import   records DIR [--source NAME] [--as-of DATE] [--db PATH]
     herts-scraper demo     [--articles N] [--db PATH] [--out DIR]
     herts-scraper serve    [--db PATH] [--port P] [--host 127.0.0.1]
+    herts-scraper search   QUERY [--force F] [--kind K] [--offence O] [--place P] [--since D] [--until D]
+                           [--limit N] [--format table|json|csv] [--db PATH]
+    herts-scraper stats    [--by month|force|kind|offence|place] [filters as search] [--format table|csv|json]
+    herts-scraper plot     WHAT --out FILE.png|svg|txt|- [--force F ...] [--since D] [--until D]
 
 The crawl itself is Scrapy's: `scrapy crawl news -a base_url=URL` in the project
 folder; `herts-scraper crawl -a base_url=URL` is the same command anywhere (installed
@@ -544,6 +548,16 @@ def _cmd_serve(args) -> int:
     return 0  # not reached: Datasette replaced this process
 
 
+def _cmd_analysis(args) -> int:
+    """search, stats, plot: herts_scraper/analysis (args.run, its command)."""
+    from herts_scraper.analysis.selection import AnalysisError
+
+    try:
+        return args.run(args)
+    except AnalysisError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def _cmd_forces(args) -> int:
     from herts_scraper.profiles import bundled_profiles, load_profile
 
@@ -677,6 +691,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 for every interface)")
     p.set_defaults(func=_cmd_serve)
+
+    from herts_scraper.analysis import commands as analysis
+
+    p = command("search", "find articles by their words, best match first, with a snippet; filter by their facts")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    analysis.add_search_options(p)
+    p.set_defaults(func=_cmd_analysis, run=analysis.run_search)
+
+    p = command("stats", "count articles by month, force, kind, offence or place, with appeals, charges, ...")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    analysis.add_stats_options(p)
+    p.set_defaults(func=_cmd_analysis, run=analysis.run_stats)
+
+    p = command("plot", "chart the archive's articles (matplotlib: PNG or SVG), or the same chart as text")
+    p.add_argument("--db", metavar="PATH", help=DB_HELP)
+    analysis.add_plot_options(p)
+    p.set_defaults(func=_cmd_analysis, run=analysis.run_plot)
     return parser
 
 
