@@ -163,7 +163,10 @@ def test_imports_and_fields_only_keep_them(tmp_path, db_path):
     with Archive(db_path, readonly=True) as archive:  # the import is the earlier version: the charge stays
         assert archive.db.execute("select kinds from article_facets where url = ?", [newer.url]).fetchone() == \
             ('["charge"]',)
-    fill_fields(db_path, every_version=True)
+    fill_fields(db_path, every_version=True)  # with the fact triggers paused, its articles refreshed at once
     assert_kept(db_path)
+    with closing(sqlite3.connect(db_path)) as conn:  # and the triggers back
+        triggers = {name for (name,) in conn.execute("select name from sqlite_master where type = 'trigger'")}
+    assert set(schema.LATEST_TRIGGERS) <= triggers
     facets, _ = kept(db_path)
     assert any(values["kinds"] for *_, values in facets.values())  # the extractor found kinds

@@ -112,13 +112,14 @@ def _fill_facts(archive: Archive, own: tuple[Profile, ...], every_version: bool,
     last = 0  # by id: a version the extractor fails on stays stale, and is not read again this run
     while True:
         rows = db.execute(
-            f"select v.id, v.url, a.area, v.title, v.description, v.published, v.body from [{VERSIONS.name}] v "
-            f"join [{ARTICLES.name}] a on a.url = v.url where v.id > ? and {_STALE.replace('facts', 'v.facts')} "
+            "select v.id, a.rowid, a.area, v.url, v.title, v.description, v.published, v.body "
+            f"from [{VERSIONS.name}] v join [{ARTICLES.name}] a on a.url = v.url "
+            f"where v.id > ? and {_STALE.replace('facts', 'v.facts')} "
             "order by v.id limit ?", [last, FACTS_VERSION, batch]).fetchall()
         if not rows:
             break
         made = []
-        for version_id, url, area, title, description, published, body in rows:
+        for version_id, _, area, url, title, description, published, body in rows:
             article = Article(url=url, area=area, title=title, description=description, published=published,
                               body=body or "")
             facts = facts_of(article, profile_for_area(area, own))
@@ -126,12 +127,13 @@ def _fill_facts(archive: Archive, own: tuple[Profile, ...], every_version: bool,
                 counts.facts_failed += 1
             else:
                 made.append((version_id, facts))
-        with db.atomic():
+        with db.atomic(), schema.fact_triggers_paused(db):
             db.conn.executemany(f"delete from [{FACTS.name}] where version_id = ?", [(v,) for v, _ in made])
             for version_id, facts in made:
                 archive.write_facts(version_id, facts)
             db.conn.executemany(f"update [{VERSIONS.name}] set facts_version = ? where id = ?",
                                 [(FACTS_VERSION, v) for v, _ in made])
+            schema.refresh_latest(db, sorted({row[1] for row in rows}))
         last = rows[-1][0]
         counts.versions += len(made)
         counts.facts += sum(len(f) for _, f in made)
