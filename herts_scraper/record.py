@@ -99,16 +99,21 @@ def render_record(meta: dict, body: str) -> str:
     return FENCE_OPEN + yaml.safe_dump(meta, width=float("inf")) + FENCE_CLOSE + "\n" + (body + "\n" if body else "")
 
 
+# libyaml's safe loader where PyYAML has it (its wheels do): the same mappings as yaml.safe_load on every
+# corpus record, about 10 times faster (parsing was most of `import records`' time).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_record(text: str) -> tuple[dict, str]:
     """Split a record into (meta, body). Raises RecordError if it is not one."""
     if not text.startswith(FENCE_OPEN):
-        raise RecordError("a record starts with ```yaml")
+        raise RecordError("not a record (no ```yaml block at the start)")
     end = text.find("\n" + FENCE_CLOSE, len(FENCE_OPEN) - 1)
     if end < 0:
         raise RecordError("the YAML block of the record is not closed")
     block = text[len(FENCE_OPEN) : end + 1]
     try:
-        meta = yaml.safe_load(block)
+        meta = yaml.load(block, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise RecordError(f"the YAML block does not parse: {exc}") from exc
     if not isinstance(meta, dict):

@@ -336,7 +336,7 @@ def test_the_whole_corpus_imports(tmp_path):
     files = sorted(corpus.glob("*/*.md"))
     result = cli("import", "records", str(corpus), "--db", str(db), "--source", "police-news")
     assert result.returncode == 0, result.stderr
-    assert result.stderr.splitlines() == [f"herts-scraper import: {corpus / 'README.md'}: a record starts with ```yaml"]
+    assert result.stderr.splitlines() == [f"herts-scraper import: {corpus / 'README.md'}: not a record (no ```yaml block at the start)"]
     # 5,783 records (1,011 of them Hertfordshire's in the reference form) and the folder's README
     assert f"{len(files) + 1} records" in result.stdout and len(files) > 5000
     assert f"{len(files)} imported ({len(files)} new articles), 0 duplicates, 0 already captured, 1 bad" in result.stdout
