@@ -85,4 +85,7 @@ def run_demo(articles: int, db: str | Path, out: str | Path, generation: str = "
     print(f"archive: {db_path} ({total} articles; WARC captures in {warc_dir_for(db_path)})")
     folders = ", ".join(str(p.resolve()) for p in sorted(Path(result["path"]).iterdir()) if p.is_dir())
     print(f"records: {folders} ({result['articles']} records)")
+    db = f" --db {db_path}"
+    print(f"next: herts-scraper search burglary{db}; herts-scraper stats --by kind{db}; "
+          f"herts-scraper plot kinds-by-month --out -{db}; herts-scraper serve{db}")
     return 0

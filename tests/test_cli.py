@@ -98,3 +98,10 @@ def test_demo_end_to_end(tmp_path):
     assert len(records) == 40
     status = cli("status", "--db", str(tmp_path / "a" / "herts.db"))
     assert status.returncode == 0 and "40 articles" in status.stdout and " ok:" in status.stdout
+    # the analysis commands it suggests work on its archive (all but serve, which does not return)
+    suggested = next(line for line in result.stdout.splitlines() if line.startswith("next: "))[len("next: "):]
+    commands = [c.split()[1:] for c in suggested.split("; ") if " serve " not in c]
+    assert len(commands) == 3
+    for args in commands:
+        made = cli(*args)
+        assert made.returncode == 0 and made.stdout.strip(), (args, made.stderr)
