@@ -33,8 +33,8 @@ def corpus_lines(corpus: Path = CORPUS):
     """(key, document) of every corpus record, with its force's profile."""
     profiles = profiles_by_folder()
     for path in sorted(corpus.glob("*/*.md")):
-        parts = record_parts(path)
-        profile = profiles.get(path.parent.name) or profiles.get(parts["area"])
+        profile = profiles.get(path.parent.name)
+        parts = record_parts(path, profile)
         facts = facts_of_text(parts["title"], parts["description"], parts["body"], parts["published"], profile)
         yield f"corpus/{path.parent.name}/{path.name}", facts_document(facts)
 

@@ -14,8 +14,6 @@ extractor was tuned on them), held-out (parts 3-4) and all.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import html
 import json
 import re
 import sys
@@ -30,14 +28,12 @@ if str(ROOT) not in sys.path:
 from herts_scraper.extract.facts import FIELDS, facts_json, facts_of_text  # noqa: E402
 from herts_scraper.extract.facts.gazetteer import gazetteer, place_key  # noqa: E402
 from herts_scraper.profiles import bundled_profiles, load_profile  # noqa: E402
-from herts_scraper.record import parse_record  # noqa: E402
+from herts_scraper.record_forms import article_from_record, read_record_file  # noqa: E402
 
 LABELS = ROOT / "tests" / "data" / "facts-labels"
 CORPUS = ROOT.parent / "shared" / "corpus"
 RESULTS = ROOT / "bench" / "facts-score.json"
 SETS = {"dev": (1, 2), "held-out": (3, 4)}
-_META_LINE = re.compile(r"\A(?:(?P<tag>[A-Z][\w ]{0,30})\n\n)?(?P<time>\d\d:\d\d) (?P<date>\d\d/\d\d/\d{4})\n+")
-_SOH_DATE = re.compile(r"(\d\d):(\d\d) (\d\d)/(\d\d)/(\d{4})")
 
 
 class ScoreError(Exception):
@@ -55,31 +51,14 @@ def profiles_by_folder() -> dict:
     return out
 
 
-def record_parts(path: Path) -> dict:
-    """A corpus record as an article of our export form: headline, description (entities decoded),
-    ISO publication date, body less its SOH meta line (tag and HH:MM DD/MM/YYYY)."""
-    meta, body = parse_record(path.read_text(encoding="utf-8"))
-    og = meta.get("og") or {}
-    title = og.get("title") or meta.get("title") or ""
-    if not og.get("title") and " | " in title:
-        title = title.rsplit(" | ", 1)[0]
-    published = None
-    date = str((meta.get("publish") or {}).get("date") or "")
-    m = _META_LINE.match(body)
-    if m:
-        body = body[m.end():]
-        date = date or f"{m.group('time')} {m.group('date')}"
-    soh = _SOH_DATE.search(date)
-    if soh:
-        published = f"{soh.group(5)}-{soh.group(4)}-{soh.group(3)}"
-    elif date:
-        try:
-            published = dt.datetime.strptime(date, "%d %b %Y").date().isoformat()
-        except ValueError:
-            published = None
-    description = og.get("description")
-    return {"title": html.unescape(title), "description": html.unescape(description) if description else None,
-            "published": published, "body": body, "area": meta.get("area")}
+def record_parts(path: Path, profile=None) -> dict:
+    """A corpus record as an article of our export form, read as `import records` reads it
+    (herts_scraper.record_forms: the SOH form's headline, entities, date and meta line)."""
+    meta, body = read_record_file(path.read_bytes())
+    area = meta.get("area") or path.parent.name
+    article = article_from_record(meta, body, area, profile)
+    return {"title": article.title, "description": article.description, "published": article.published,
+            "body": article.body, "area": area}
 
 
 def norm(value) -> str:
@@ -121,8 +100,8 @@ def load_labels(folder: Path) -> dict[int, list[dict]]:
 
 
 def predict(record: Path, profiles: dict) -> dict[str, list]:
-    parts = record_parts(record)
-    profile = profiles.get(record.parent.name) or profiles.get(parts["area"])
+    profile = profiles.get(record.parent.name)
+    parts = record_parts(record, profile)
     facts = facts_of_text(parts["title"], parts["description"], parts["body"], parts["published"], profile)
     return facts_json(facts)
 

@@ -519,9 +519,9 @@ def test_every_corpus_record_gives_facts_and_never_a_phone_number_or_a_date_as_a
     records = sorted(corpus.glob("*/*.md"))
     assert len(records) > 1000
     for path in records:
-        parts = facts_score.record_parts(path)
-        found = facts_of_text(parts["title"], parts["description"], parts["body"], parts["published"],
-                              profiles.get(path.parent.name))
+        profile = profiles.get(path.parent.name)
+        parts = facts_score.record_parts(path, profile)
+        found = facts_of_text(parts["title"], parts["description"], parts["body"], parts["published"], profile)
         out = facts_json(found)
         assert list(out) == list(FIELDS) and out["kinds"], path
         for reference in out["references"]:

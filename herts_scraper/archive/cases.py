@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from herts_scraper.archive.schema import ARTICLES, FACTS, LONDON, VERSIONS
+from herts_scraper.archive.schema import ARTICLES, FACTS, LONDON, VERSIONS, london_instant
 from herts_scraper.extract.facts import Fact, facts_json
 
 LINKS = ("references", "operations")  # the fields that link articles (within one force area)
@@ -199,18 +199,8 @@ def _new(name: str, values: list, seen: set) -> Iterator:
 
 def _when(step: Step) -> tuple:
     """Publication, then first sighting: a date alone is its day's start in London."""
-    first_seen = _instant(step.first_seen) or dt.datetime.max.replace(tzinfo=dt.timezone.utc)
-    return (_instant(step.published) or first_seen, first_seen, step.url, step.version)
-
-
-def _instant(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=LONDON)
+    first_seen = london_instant(step.first_seen) or dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    return (london_instant(step.published) or first_seen, first_seen, step.url, step.version)
 
 
 def _chunks(items: list) -> Iterator[list]:
@@ -236,7 +226,7 @@ def as_table(threads: list[list[Step]], asked: str) -> Iterator[str]:
                f"version{'s' * (len(steps) != 1)}, {areas}, {dates[0]} to {dates[-1]}")
         for step, date in zip(steps, dates, strict=True):
             kinds = ", ".join(step.kinds) or "-"
-            seen = _instant(step.first_seen)
+            seen = london_instant(step.first_seen)
             version = (f"  (version {step.version} of {step.versions}, first seen "
                        f"{seen.astimezone(LONDON).date() if seen else '?'})" if step.versions > 1 else "")
             yield f"  {date}  {kinds:<24} {step.title or '(no title)'}"
@@ -260,5 +250,5 @@ def _shown(name: str, value) -> str:
 
 def _date(step: Step) -> str:
     """The London date a step is placed at (its publication, or first sighting)."""
-    when = _instant(step.published) or _instant(step.first_seen)
+    when = london_instant(step.published) or london_instant(step.first_seen)
     return when.astimezone(LONDON).date().isoformat() if when else "?"

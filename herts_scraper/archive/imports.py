@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from herts_scraper.archive.lock import lock_archive
-from herts_scraper.archive.schema import LONDON, london_date
+from herts_scraper.archive.schema import london_date, london_instant
 from herts_scraper.archive.store import _ARTICLE_COLUMNS, _INSERT_ARTICLE, Archive, Capture, _content, now_iso
 from herts_scraper.extract.facts import Fact, extract_facts
 from herts_scraper.forces import profile_for_area, profile_for_host
@@ -58,21 +58,20 @@ class ImportCounts:
 def parse_as_of(text: str) -> str:
     """--as-of: a date (midnight in London) or an ISO 8601 time (London when it has no offset), as
     the archive writes times (UTC). ValueError when it is neither."""
-    try:
-        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"--as-of {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
+    when = london_instant(text)
+    if when is None:
+        raise ValueError(f"--as-of {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time")
     return _utc(when)
 
 
 def _utc(when: dt.datetime) -> str:
-    when = when if when.tzinfo else when.replace(tzinfo=LONDON)
     return when.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _published_time(published: str | None) -> str | None:
-    """A record's publication date or time, as the archive writes times."""
-    return _utc(dt.datetime.fromisoformat(published)) if published else None
+    """A record's publication date or time (ISO 8601: record_forms made it), as the archive writes times."""
+    when = london_instant(published)
+    return _utc(when) if when else None
 
 
 def record_files(path: Path) -> Iterator[Path]:
@@ -190,8 +189,7 @@ class _Importer:
             at += 1
         if at < len(versions):
             when = min(when, versions[at].first_seen)
-        self.db.execute("update versions set version = -(version + 1) where url = ? and version > ?", [url, at])
-        self.db.execute("update versions set version = -version where url = ? and version < 0", [url])
+        self.archive.make_room(url, at, 1)
         self.archive._insert_version(_content(article, digest), at + 1, when, None, facts, self.imported)
         if at == len(versions):  # later than every (imported) version it has: its latest content
             content = _content(article, digest) | {"published_date": london_date(article.published)}

@@ -387,16 +387,23 @@ PLACE_MAP_SQL = (
 LONDON = ZoneInfo("Europe/London")
 
 
+def london_instant(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 date or time as an aware datetime: without an offset it is London's (a date
+    alone, its day's start there); None when it is not ISO 8601."""
+    if not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=LONDON)
+
+
 def london_date(published: str | None) -> str | None:
     """The calendar date (YYYY-MM-DD) in Europe/London of an ISO 8601 `published`: a time at another
     offset may fall on another day there; a date alone is its own date."""
-    if not published:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (when.astimezone(LONDON) if when.tzinfo else when).date().isoformat()
+    when = london_instant(published)
+    return when.astimezone(LONDON).date().isoformat() if when else None
 
 
 def iso_from_http_date(value: str | None) -> str | None:

@@ -333,10 +333,7 @@ class Archive:
             added.append(_Span(base + 2, current.content_hash, current.last_seen, current.last_seen))
         for span in history[at:]:
             span.version += len(added)
-        # Through negative numbers: the unique index on (url, version) holds after every row.
-        self.db.execute("update versions set version = -(version + ?) where url = ? and version > ?",
-                        [len(added), art.url, base])
-        self.db.execute("update versions set version = -version where url = ? and version < 0", [art.url])
+        self.make_room(art.url, base, len(added))
         self._insert_version(_content(art, digest), base + 1, when, None, cap.facts)
         last_changed = None
         if not past_current:
@@ -353,6 +350,14 @@ class Archive:
                         "last_changed = coalesce(?, last_changed) where url = ?",
                         [len(added), when, last_changed, art.url])
         return "inserted"
+
+    def make_room(self, url: str, after: int, count: int) -> None:
+        """Renumber the article's versions after number `after` up by `count`: room for versions put
+        inside its history (a replayed capture, an imported record)."""
+        # Through negative numbers: the unique index on (url, version) holds after every row.
+        self.db.execute("update versions set version = -(version + ?) where url = ? and version > ?",
+                        [count, url, after])
+        self.db.execute("update versions set version = -version where url = ? and version < 0", [url])
 
     def _widen(self, cap: Capture, when: str, history: list[_Span], span: _Span) -> str:
         """A capture the archive holds: its version's window, and the article's, take its time in."""

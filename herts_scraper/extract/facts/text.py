@@ -23,7 +23,6 @@ _NOT_ADDRESS = frozenset(" \n\t()[]<>\"")
 # Emphasis, heading and escape marks; an asterisk between or after digits belongs to a reference
 # (20*157072, 21* 65331).
 _MARK = re.compile(r"[*_#\\]+")
-_DATE_LINE = re.compile(r"\A(?:[A-Z][\w ]{0,30}\n\n)?\d\d:\d\d \d\d/\d\d/\d{4}\n")
 _PLAIN = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u00a0", " "), ("\u2013", "-"),
           ("\u2014", "-"))
 HEAD_PARAGRAPHS = 2  # the body's paragraphs that count as the story's head, with the title and description
@@ -108,8 +107,6 @@ def published_date(published: str | None) -> dt.date | None:
 def article_text(title: str | None, description: str | None, body: str | None,
                  published: str | None) -> ArticleText:
     body = body or ""
-    if body[:1].isdigit() or "\n\n" in body[:40]:
-        body = _DATE_LINE.sub("", body, count=1)  # an SOH meta line (tag, HH:MM DD/MM/YYYY) is not prose
     head = "\n\n".join(clean(part) for part in (title or "", description or "") if part)
     body = clean(body)
     # the head: up to the end of the body's HEAD_PARAGRAPHS-th paragraph (short lines count as one)
